@@ -1,0 +1,35 @@
+/** One image of a dataset, before decoding. */
+export interface DatasetItem {
+  /** Stable id, unique in the dataset: the path relative to the dataset root, with '/' separators. */
+  id: string;
+  /** Absolute path of the image file. */
+  path: string;
+  identity?: string;
+  /** Free label, e.g. `frontal` / `profile` for CFP. */
+  label?: string;
+}
+
+/** A verification pair (LFW pairs.txt and similar). */
+export interface Pair {
+  a: string;
+  b: string;
+  same: boolean;
+  /** 0-based fold index. */
+  fold: number;
+}
+
+export interface Dataset {
+  kind: 'folder' | 'lfw' | 'cfp' | 'csv' | 'images';
+  root: string;
+  items: DatasetItem[];
+  /** Present for datasets that come with pairs. */
+  pairs?: Pair[];
+  folds?: number;
+}
+
+/** An item that could not be used, and why. Long runs record these and go on. */
+export interface SkippedItem {
+  id: string;
+  path: string;
+  reason: string;
+}

@@ -1,0 +1,68 @@
+/** The ONNX protobuf schema (generated classes from the `onnx-proto` package), re-exported typed. */
+import onnxProto from 'onnx-proto';
+
+export const onnx = onnxProto.onnx;
+export type ModelProto = onnxProto.onnx.ModelProto;
+export type GraphProto = onnxProto.onnx.IGraphProto;
+export type NodeProto = onnxProto.onnx.INodeProto;
+export type TensorProto = onnxProto.onnx.ITensorProto;
+export type AttributeProto = onnxProto.onnx.IAttributeProto;
+
+export const TensorDataType = onnxProto.onnx.TensorProto.DataType;
+
+export function decodeModel(bytes: Uint8Array): ModelProto {
+  return onnx.ModelProto.decode(bytes);
+}
+
+export function encodeModel(model: onnxProto.onnx.IModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Reads an initializer / Constant tensor as a typed array (float32, int64 -> number, int32). */
+export function tensorValues(t: TensorProto): Float32Array | Int32Array | number[] {
+  const type = t.dataType ?? 0;
+  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
+  if (type === TensorDataType.FLOAT) {
+    if (raw) return new Float32Array(raw.slice().buffer);
+    return Float32Array.from(t.floatData ?? []);
+  }
+  if (type === TensorDataType.INT64) {
+    if (raw) {
+      const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      const out: number[] = [];
+      for (let i = 0; i < raw.byteLength; i += 8) out.push(Number(dv.getBigInt64(i, true)));
+      return out;
+    }
+    return (t.int64Data ?? []).map((v) => Number(v));
+  }
+  if (type === TensorDataType.INT32) {
+    if (raw) return new Int32Array(raw.slice().buffer);
+    return Int32Array.from(t.int32Data ?? []);
+  }
+  throw new Error(`tensor ${t.name ?? '?'}: unsupported data type ${type}`);
+}
+
+/** Reads a node attribute by name, or undefined. */
+export function attr(node: NodeProto, name: string): AttributeProto | undefined {
+  return node.attribute?.find((a) => a.name === name) ?? undefined;
+}
+
+export function attrInts(node: NodeProto, name: string): number[] | undefined {
+  const a = attr(node, name);
+  return a?.ints ? a.ints.map((v) => Number(v)) : undefined;
+}
+
+export function attrInt(node: NodeProto, name: string): number | undefined {
+  const a = attr(node, name);
+  return a?.i !== undefined && a.i !== null ? Number(a.i) : undefined;
+}
+
+export function attrFloat(node: NodeProto, name: string): number | undefined {
+  const a = attr(node, name);
+  return a?.f ?? undefined;
+}
+
+export function attrString(node: NodeProto, name: string): string | undefined {
+  const a = attr(node, name);
+  return a?.s ? new TextDecoder().decode(a.s) : undefined;
+}

@@ -1,0 +1,21 @@
+/**
+ * One place that prepares TensorFlow.js for facelens: the WASM backend (SIMD; Node runs it
+ * single-threaded) plus facelens' own kernel overrides. Every module that uses TF.js awaits
+ * `initTf()` first; it is idempotent.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+
+let ready: Promise<typeof tf> | undefined;
+
+export function initTf(): Promise<typeof tf> {
+  ready ??= (async () => {
+    const ok = await tf.setBackend('wasm');
+    if (!ok) throw new Error('TensorFlow.js WASM backend failed to initialise');
+    await tf.ready();
+    return tf;
+  })();
+  return ready;
+}
+
+export { tf };

@@ -1,0 +1,88 @@
+/**
+ * A face model in facelens = an ONNX graph + the metadata needed to feed it and to read it.
+ * Both engines (ONNX Runtime for speed, TF.js for gradients) run the same `onnx` bytes.
+ */
+import { UserError } from '../cli/errors.js';
+
+/** What a probe layer is, in the paper's vocabulary (pool1..pool5 are spatial, fc7 is a vector). */
+export type ProbeKind = 'conv' | 'pool' | 'fc' | 'embedding';
+
+/**
+ * Receptive field of one cell of a spatial map, in input pixels.
+ * Cell (i, j) (row, column) is centred at input pixel (offset + i * stride, offset + j * stride)
+ * and sees the box [centre - size / 2, centre + size / 2) (before clipping to the image).
+ */
+export interface ReceptiveField {
+  size: number;
+  stride: number;
+  offset: number;
+}
+
+export interface ProbeLayer {
+  /** User-facing name, e.g. `pool1`, `stage3`, `embedding`. */
+  name: string;
+  /** Name of the ONNX tensor (a graph output of `FaceModel.onnx`). */
+  tensor: string;
+  kind: ProbeKind;
+  /** Per-image shape: [C, H, W] for spatial layers, [D] for vectors. */
+  shape: number[];
+  /** Present for spatial layers. */
+  rf?: ReceptiveField;
+  /** Free-text note shown by `facelens models`. */
+  note?: string;
+}
+
+/** How an RGB 0..255 image becomes the model's input tensor: x' = (x - mean) / std, then channel order. */
+export interface Preprocessing {
+  /** Per channel in RGB order, on the 0..255 scale. */
+  mean: [number, number, number];
+  /** Per channel in RGB order, on the 0..255 scale (255 = divide by 255). */
+  std: [number, number, number];
+  /** Channel order the network expects. */
+  channelOrder: 'RGB' | 'BGR';
+  /** Tensor layout of the ONNX input. */
+  layout: 'NCHW';
+}
+
+/**
+ * Where the canonical landmarks sit in the model's input crop: the face aligner maps the
+ * detected points onto these with a least-squares similarity transform.
+ * Points: left eye centre, right eye centre, nose tip, left mouth corner, right mouth corner
+ * ("left" = image left). Coordinates are in pixels of a `size` x `size` crop.
+ */
+export interface AlignmentTemplate {
+  name: string;
+  size: number;
+  points: [number, number][];
+}
+
+export interface FaceModel {
+  name: string;
+  description: string;
+  /** Input spatial size (square models use width = height). */
+  inputSize: { width: number; height: number };
+  /** Name of the ONNX graph input. */
+  inputName: string;
+  preprocessing: Preprocessing;
+  probes: ProbeLayer[];
+  /** Serialized ONNX ModelProto; every probe tensor is a graph output. */
+  onnx: Uint8Array;
+  alignment: AlignmentTemplate;
+}
+
+export function findProbe(model: FaceModel, name: string): ProbeLayer {
+  const p = model.probes.find((q) => q.name === name);
+  if (!p) {
+    throw new UserError(
+      `model ${model.name} has no probe layer "${name}"; available: ${model.probes.map((q) => q.name).join(', ')}`,
+    );
+  }
+  return p;
+}
+
+/** Resolves a user's `--layers` list ("all" or comma separated) to probe layers. */
+export function selectProbes(model: FaceModel, spec: string | string[] | undefined): ProbeLayer[] {
+  if (spec === undefined || spec === 'all' || (Array.isArray(spec) && spec.length === 0)) return model.probes;
+  const names = Array.isArray(spec) ? spec : spec.split(',').map((s) => s.trim()).filter(Boolean);
+  return names.map((n) => findProbe(model, n));
+}
