@@ -8,9 +8,10 @@ import { UserError } from '../cli/errors.js';
 export type ProbeKind = 'conv' | 'pool' | 'fc' | 'embedding';
 
 /**
- * Receptive field of one cell of a spatial map, in input pixels.
- * Cell (i, j) (row, column) is centred at input pixel (offset + i * stride, offset + j * stride)
- * and sees the box [centre - size / 2, centre + size / 2) (before clipping to the image).
+ * Receptive field of one cell of a spatial map, in input pixel indices (pixel k spans [k, k+1)).
+ * Cell (row i, column j) is centred on input pixel (offset + i * stride) vertically and
+ * (offset + j * stride) horizontally, and sees the inclusive box centre +- (size - 1) / 2
+ * (before clipping to the image; padding makes boxes of border cells extend outside it).
  */
 export interface ReceptiveField {
   size: number;
