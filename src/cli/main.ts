@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/** The `facelens` command line. Each sub-command lives in ./commands/<name>.ts. */
+import { Command } from 'commander';
+import { UserError } from './errors.js';
+import { setQuiet } from './progress.js';
+import { registerModels } from './commands/models.js';
+import { registerAlign } from './commands/align.js';
+import { registerEmbed } from './commands/embed.js';
+import { registerDemo } from './commands/demo.js';
+
+function fail(err: unknown, debug: boolean): never {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const user = e instanceof UserError;
+  process.stderr.write(`facelens: error: ${e.message.split('\n')[0]}\n`);
+  if (debug) process.stderr.write(`${e.stack ?? ''}\n`);
+  else if (!user) process.stderr.write('(internal error; run again with --debug for the stack trace)\n');
+  // Exit at once: TF.js's WASM runtime installs its own uncaughtException handler that would
+  // otherwise print its entire source.
+  process.exit(1);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const debug = argv.includes('--debug');
+  const program = new Command();
+  program
+    .name('facelens')
+    .description('Open up deep face-recognition CNNs: neurons, layers, invariance, discrimination, attributes.')
+    .option('--debug', 'print stack traces on errors')
+    .option('--quiet', 'no progress bars')
+    .hook('preAction', (cmd) => setQuiet(Boolean(cmd.opts().quiet)))
+    .showHelpAfterError('(run with --help for usage)');
+  registerDemo(program);
+  registerModels(program);
+  registerAlign(program);
+  registerEmbed(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    fail(e, debug);
+  }
+}
+
+process.on('unhandledRejection', (e) => fail(e, process.argv.includes('--debug')));
+await main(process.argv);
