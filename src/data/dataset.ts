@@ -1,6 +1,9 @@
 /** One image of a dataset, before decoding. */
 export interface DatasetItem {
-  /** Stable id, unique in the dataset: the path relative to the dataset root, with '/' separators. */
+  /**
+   * Stable id, unique in the dataset: the path relative to the dataset's image folder, with '/'
+   * separators (the root itself, or `root/images` for LFW and CFP: `Name/Name_0001.jpg`).
+   */
   id: string;
   /** Absolute path of the image file. */
   path: string;

@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { rgbImage, type RgbImage } from './image.js';
 
 /**
@@ -41,7 +41,7 @@ export function isImageFile(name: string): boolean {
  *   decode "successfully" with a grey lower part and silently pollute an analysis.
  */
 export async function decodeImageBuffer(buf: Uint8Array, label = '<buffer>'): Promise<RgbImage> {
-  let out: { data: Buffer; info: sharp.OutputInfo };
+  let out: { data: Buffer; info: OutputInfo };
   try {
     out = await sharp(buf)
       .rotate()
@@ -74,7 +74,7 @@ export async function decodeImage(path: string): Promise<RgbImage> {
   return decodeImageBuffer(buf, path);
 }
 
-function rawInput(img: RgbImage): sharp.Sharp {
+function rawInput(img: RgbImage): Sharp {
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
 }
 

@@ -18,12 +18,22 @@ export function encodeModel(model: onnxProto.onnx.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/**
+ * A copy of `raw` in a fresh, aligned ArrayBuffer. (`raw.slice()` is not enough: protobufjs
+ * decodes bytes fields as Node Buffers, whose slice() is a view into the whole decoded message.)
+ */
+function ownBuffer(raw: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(raw.byteLength);
+  copy.set(raw);
+  return copy.buffer;
+}
+
 /** Reads an initializer / Constant tensor as a typed array (float32, int64 -> number, int32). */
 export function tensorValues(t: TensorProto): Float32Array | Int32Array | number[] {
   const type = t.dataType ?? 0;
   const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
   if (type === TensorDataType.FLOAT) {
-    if (raw) return new Float32Array(raw.slice().buffer);
+    if (raw) return new Float32Array(ownBuffer(raw));
     return Float32Array.from(t.floatData ?? []);
   }
   if (type === TensorDataType.INT64) {
@@ -36,7 +46,7 @@ export function tensorValues(t: TensorProto): Float32Array | Int32Array | number
     return (t.int64Data ?? []).map((v) => Number(v));
   }
   if (type === TensorDataType.INT32) {
-    if (raw) return new Int32Array(raw.slice().buffer);
+    if (raw) return new Int32Array(ownBuffer(raw));
     return Int32Array.from(t.int32Data ?? []);
   }
   throw new Error(`tensor ${t.name ?? '?'}: unsupported data type ${type}`);

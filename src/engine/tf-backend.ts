@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { installConvBackpropKernels } from './conv-backprop-kernel.js';
 
 let ready: Promise<typeof tf> | undefined;
 
@@ -13,6 +14,7 @@ export function initTf(): Promise<typeof tf> {
     const ok = await tf.setBackend('wasm');
     if (!ok) throw new Error('TensorFlow.js WASM backend failed to initialise');
     await tf.ready();
+    installConvBackpropKernels();
     return tf;
   })();
   return ready;

@@ -1,5 +1,5 @@
 /** A grid of face crops as one PNG (sharp composites the tiles; captions are SVG overlays). */
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import type { RgbImage } from '../data/image.js';
 
 export interface SheetOptions {
@@ -23,7 +23,7 @@ export async function contactSheet(tiles: RgbImage[], opts: SheetOptions = {}): 
   const capH = opts.captions ? 14 : 0;
   const width = cols * tw + (cols + 1) * gap;
   const height = rows * (th + capH) + (rows + 1) * gap;
-  const composites: sharp.OverlayOptions[] = [];
+  const composites: OverlayOptions[] = [];
   tiles.forEach((t, i) => {
     const left = gap + (i % cols) * (tw + gap);
     const top = gap + Math.floor(i / cols) * (th + capH + gap);

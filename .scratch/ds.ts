@@ -1,0 +1,10 @@
+import { openDataset } from '../src/data/datasets/index.js';
+const t0 = performance.now();
+const lfw = await openDataset('/work/shared/data/lfw');
+console.log('lfw', lfw.items.length, lfw.pairs!.length, lfw.folds, lfw.items.slice(0, 2), performance.now() - t0);
+const all = await openDataset('/work/shared/data/lfw', { allImages: true });
+console.log('lfw all', all.items.length);
+const cfp = await openDataset('/work/shared/data/cfp');
+console.log('cfp', cfp.kind, cfp.items.length, cfp.items[0], new Set(cfp.items.map(i => i.identity)).size);
+const f = await openDataset('/work/shared/data/lfw/images');
+console.log('folder', f.kind, f.items.length);

@@ -1,0 +1,10 @@
+import { tf } from '../src/engine/tf-backend.js';
+import { decodeImage } from '../src/data/image-io.js';
+import { detectFaces } from '../src/data/detector.js';
+const img = await decodeImage('/work/shared/data/lfw/images/Abel_Pacheco/Abel_Pacheco_0001.jpg');
+await detectFaces(img);
+const m0 = tf.memory().numTensors;
+for (let i = 0; i < 3; i++) await detectFaces(img);
+const grey = { width: 100, height: 100, data: new Uint8Array(30000).fill(128) };
+await detectFaces(grey);
+console.log('tensors before', m0, 'after', tf.memory().numTensors, 'bytes', tf.memory().numBytes);

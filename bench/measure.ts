@@ -1,0 +1,114 @@
+/** Timing and comparison helpers shared by the benchmark's engines. */
+
+export interface IterConfig {
+  /** Untimed runs first. */
+  warmup: number;
+  /** Timed runs: at least minIters and at least minTime seconds, at most maxIters. */
+  minIters: number;
+  maxIters: number;
+  minTime: number;
+}
+
+export interface Timing {
+  /** batch / median run time. */
+  img_per_s: number;
+  /** batch / fastest run time (less sensitive to other processes on a shared machine). */
+  img_per_s_best: number;
+  median_ms: number;
+  min_ms: number;
+  /** Timed runs (over all rounds). */
+  iters: number;
+  /** Untimed warm-up runs (over all rounds). */
+  warmup: number;
+  /** Rounds the runs were spread over (interleaved with the other engines'). */
+  rounds: number;
+}
+
+/** Warm-up runs, then timed runs per `cfg`; returns the run times in ms. */
+export async function timeRuns(fn: () => unknown, cfg: IterConfig): Promise<number[]> {
+  for (let i = 0; i < cfg.warmup; i++) await fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < cfg.maxIters && (times.length < cfg.minIters || performance.now() - start < cfg.minTime * 1000)) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** Median-based throughput from run times (ms) of batches of `batch` images. */
+export function summarize(times: number[], batch: number, warmup: number, rounds = 1): Timing {
+  if (times.length === 0) throw new Error('summarize: no runs');
+  const sorted = [...times].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return {
+    img_per_s: (batch * 1000) / median,
+    img_per_s_best: (batch * 1000) / sorted[0],
+    median_ms: median,
+    min_ms: sorted[0],
+    iters: times.length,
+    warmup,
+    rounds,
+  };
+}
+
+/** Median-based throughput of `fn` (one call = one batch of `batch` images). */
+export async function measure(fn: () => unknown, batch: number, cfg: IterConfig): Promise<Timing> {
+  return summarize(await timeRuns(fn, cfg), batch, cfg.warmup);
+}
+
+/** The share of `cfg` for round `r` of `rounds`: full warm-up first, one warm-up run after. */
+export function roundConfig(cfg: IterConfig, r: number, rounds: number): IterConfig {
+  return {
+    warmup: r === 0 ? cfg.warmup : Math.min(cfg.warmup, 1),
+    minIters: Math.max(1, Math.ceil(cfg.minIters / rounds)),
+    maxIters: Math.max(1, Math.ceil(cfg.maxIters / rounds)),
+    minTime: cfg.minTime / rounds,
+  };
+}
+
+export interface Diff {
+  /** max |a - b| */
+  max_abs: number;
+  /** max |b| (the reference's scale) */
+  max_ref: number;
+  /** max_abs / max_ref */
+  rel: number;
+  /** ||a - b||_2 / ||b||_2 */
+  rel_l2: number;
+  n: number;
+}
+
+export function diff(a: ArrayLike<number>, b: ArrayLike<number>): Diff {
+  if (a.length !== b.length) throw new Error(`compare: ${a.length} vs ${b.length} values`);
+  let d = 0;
+  let s = 0;
+  let e2 = 0;
+  let b2 = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = Math.abs(a[i] - b[i]);
+    if (!(e <= d)) d = Number.isNaN(e) ? Infinity : e;
+    s = Math.max(s, Math.abs(b[i]));
+    e2 += e * e;
+    b2 += b[i] * b[i];
+  }
+  return { max_abs: d, max_ref: s, rel: s === 0 ? d : d / s, rel_l2: b2 === 0 ? Math.sqrt(e2) : Math.sqrt(e2 / b2), n: a.length };
+}
+
+/** Deterministic uniform [0, 1) generator. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0] : String(e);
+}

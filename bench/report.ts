@@ -1,0 +1,96 @@
+/** bench/results.md from the results object (as written to results.json). */
+
+interface T {
+  img_per_s: number;
+  img_per_s_best?: number;
+  best?: string;
+  iters?: number;
+}
+interface D {
+  max_abs: number;
+  rel: number;
+}
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+const fmt = (v: number | null | undefined, digits = 2): string => {
+  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  if (Math.abs(v) >= 1) return v.toFixed(digits);
+  return v.toPrecision(2);
+};
+const sci = (v: number | undefined): string => (v === undefined ? 'n/a' : v === 0 ? '0' : v.toExponential(1));
+
+function cell(t: T | undefined, torch = false): string {
+  if (!t) return '—';
+  const s = fmt(t.img_per_s);
+  return torch && t.best ? `${s} (${t.best === 'channels_last' ? 'channels_last' : 'NCHW'})` : s;
+}
+
+export function writeMarkdown(r: Any): string {
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push('# facelens benchmark', '');
+  lines.push(
+    `${r.date} · ${m.cpu_model}, ${m.cores} cores (${(m.cpu_flags ?? []).join(', ')}), ${m.total_mem_gb} GB · node ${m.node}, onnxruntime-node ${m.onnxruntime_node}, tfjs ${m.tfjs} (${m.tfjs_backend}), PyTorch ${m.pytorch?.version ?? `unavailable (${m.pytorch?.unavailable})`} · ${r.settings.threads} threads · load average ${m.loadavg_start.map((l: number) => l.toFixed(2)).join('/')} at start, ${m.loadavg_end.map((l: number) => l.toFixed(2)).join('/')} at end · ${r.duration_s.toFixed(0)} s${r.settings.quick ? ' · --quick' : ''}`,
+    '',
+  );
+  lines.push('Images/s (median run; higher is better). Gradient = d(sum(output))/d(input) at batch 8.', '');
+  lines.push('| model | measure | ONNX Runtime | TF.js WASM | PyTorch CPU |');
+  lines.push('|---|---|---:|---:|---:|');
+  for (const [name, mr] of Object.entries<Any>(r.models)) {
+    for (const b of r.settings.batches as number[]) {
+      lines.push(
+        `| ${name} | forward, batch ${b} | ${cell(mr.forward.onnxruntime?.[b])} | ${cell(mr.forward.tfjs_wasm?.[b])} | ${cell(mr.forward.pytorch?.[b], true)} |`,
+      );
+    }
+    const g = r.settings.gradient_batch;
+    lines.push(`| ${name} | input gradient, batch ${g} | — | ${cell(mr.gradient.tfjs_wasm?.[g])} | ${cell(mr.gradient.pytorch?.[g], true)} |`);
+  }
+  lines.push('');
+  lines.push('| model | forward_vs_pytorch (ORT / PyTorch img/s, batch 8; target >= 1) | same, fastest runs | gradient_vs_pytorch (facelens best / PyTorch, batch 8) |');
+  lines.push('|---|---:|---:|---:|');
+  for (const [name, mr] of Object.entries<Any>(r.models)) {
+    const gEngine = mr.gradient_best_engine ? ` (${mr.gradient_best_engine})` : '';
+    lines.push(`| ${name} | ${fmt(mr.forward_vs_pytorch)} | ${fmt(mr.forward_vs_pytorch_best_run)} | ${fmt(mr.gradient_vs_pytorch, 3)}${gEngine} |`);
+  }
+  lines.push('');
+  lines.push(
+    `Agreement on the same seeded batch of ${r.settings.check_batch} images: max abs diff (and max abs diff / max |reference|); float64 = PyTorch in double precision on the first ${r.settings.float64_images} images; gradients as relative L2 error (max-abs relative in brackets).`,
+    '',
+  );
+  lines.push('| model | ORT vs PyTorch (float32) | ORT vs float64 | TF.js vs ORT | input gradient vs float64 |');
+  lines.push('|---|---|---|---|---|');
+  for (const [name, mr] of Object.entries<Any>(r.models)) {
+    const agr = mr.agreement ?? {};
+    const ortPt = Object.entries<Any>(agr.onnxruntime_vs_pytorch ?? {})
+      .map(([o, byFmt]) => {
+        const ds = Object.values<D>(byFmt);
+        if (!ds.length) return `${o} n/a`;
+        return `${o} ${sci(Math.max(...ds.map((d) => d.max_abs)))} (${sci(Math.max(...ds.map((d) => d.rel)))})`;
+      })
+      .join('; ');
+    const ortF64 = Object.entries<D>(agr.onnxruntime_vs_float64 ?? {})
+      .map(([o, d]) => `${o} ${sci(d.max_abs)} (${sci(d.rel)})`)
+      .join('; ');
+    const tfOrt = Object.entries<D>(agr.tfjs_vs_onnxruntime ?? {})
+      .map(([o, d]) => `${o} ${sci(d.max_abs)} (${sci(d.rel)})`)
+      .join('; ');
+    const label: Record<string, string> = { tfjs_wasm: 'TF.js', pytorch_contiguous: 'PyTorch NCHW', pytorch_channels_last: 'PyTorch channels_last' };
+    const grads = Object.entries<D & { rel_l2: number }>(agr.gradient_vs_float64 ?? {})
+      .map(([k, d]) => `${label[k] ?? k} ${sci(d.rel_l2)} (${sci(d.rel)})`)
+      .join('; ');
+    lines.push(`| ${name} | ${ortPt || 'n/a'} | ${ortF64 || 'n/a'} | ${tfOrt || 'n/a'} | ${grads || 'n/a'} |`);
+  }
+  const errs = Object.entries<Any>(r.models).flatMap(([name, mr]) => Object.entries<string>(mr.errors ?? {}).map(([k, v]) => `- ${name} / ${k}: ${v}`));
+  if (errs.length) lines.push('', 'Not measured:', ...errs);
+  lines.push(
+    '',
+    `Method: ${r.settings.method}`,
+    `ONNX Runtime: ${r.settings.onnxruntime}. PyTorch: ${r.settings.pytorch}. TF.js: ${r.settings.tfjs}.`,
+    'PyTorch runs the same ONNX bytes (bench/torch_ref.py interprets them with torch.nn.functional), so architecture and weights are identical; the agreement columns check it.',
+    '',
+  );
+  return lines.join('\n');
+}

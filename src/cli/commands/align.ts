@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { exportAligned } from '../../data/export-aligned.js';
+import { loadModel } from '../../models/registry.js';
+import { info, result } from '../log.js';
+import { addDataOptions, addModelOption } from '../options.js';
+import { progress } from '../progress.js';
+import { openDatasetArgs } from '../dataset-arg.js';
+
+export function registerAlign(program: Command): void {
+  const cmd = program
+    .command('align')
+    .description("detect, align and save each image's face as the model's input crop (PNG) + landmarks")
+    .argument('<inputs...>', 'a dataset folder, a CSV list, or image files')
+    .option('-o, --out <dir>', 'output folder', 'facelens-out/aligned');
+  addModelOption(cmd);
+  addDataOptions(cmd).action(async (inputs: string[], opts) => {
+    const model = await loadModel(opts.model);
+    const dataset = await openDatasetArgs(inputs);
+    const bar = progress('align', dataset.items.length);
+    const r = await exportAligned({
+      dataset,
+      template: model.alignment,
+      out: opts.out,
+      detect: opts.detect,
+      cache: opts.cache,
+      cacheDir: opts.cacheDir,
+      onProgress: (n) => bar.tick(n),
+    });
+    bar.stop();
+    info(`${r.aligned} faces aligned to ${model.alignment.name} (${model.alignment.size} px), ${r.skipped.length} skipped`);
+    for (const s of r.skipped.slice(0, 5)) info(`  skipped ${s.id}: ${s.reason}`);
+    result(r.summaryPath);
+  });
+}

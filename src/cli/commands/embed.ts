@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { embed } from '../../analyses/embed.js';
+import { loadModel } from '../../models/registry.js';
+import { info, result } from '../log.js';
+import { addDataOptions, addModelOption } from '../options.js';
+import { progress } from '../progress.js';
+import { openDatasetArgs } from '../dataset-arg.js';
+
+export function registerEmbed(program: Command): void {
+  const cmd = program
+    .command('embed')
+    .description('features of one probe layer for every face: features.npy [n x d], items.json, summary.json')
+    .argument('<inputs...>', 'a dataset folder, a CSV list, or image files')
+    .option('-l, --layer <name>', 'probe layer (see `facelens models`)', 'embedding')
+    .option('-o, --out <dir>', 'output folder', 'facelens-out/embed');
+  addModelOption(cmd);
+  addDataOptions(cmd).action(async (inputs: string[], opts) => {
+    const model = await loadModel(opts.model);
+    const dataset = await openDatasetArgs(inputs);
+    const bar = progress(`embed ${opts.layer}`, dataset.items.length);
+    let last = 0;
+    const r = await embed({
+      model,
+      dataset,
+      layer: opts.layer,
+      out: opts.out,
+      batch: opts.batch,
+      detect: opts.detect,
+      cache: opts.cache,
+      cacheDir: opts.cacheDir,
+      onProgress: (done) => {
+        bar.tick(done - last);
+        last = done;
+      },
+    });
+    bar.stop();
+    info(`${r.count} faces embedded (${r.featureLength}-d, ${r.imagesPerSecond.toFixed(1)} img/s), ${r.skipped.length} skipped`);
+    for (const s of r.skipped.slice(0, 5)) info(`  skipped ${s.id}: ${s.reason}`);
+    result(r.files.features);
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * On-disk cache of aligned face crops, so that repeated analyses of a dataset pay for face
+ * detection (the slow part: ~0.5 s per image with TF.js on WASM) only once.
+ *
+ * Layout: <dir>/<sha[0..2]>/<sha>.<template>.<size>.<mode>.<fp>.{png,json}
+ *   sha      sha256 of the source file's bytes (renaming or moving a file keeps its entry)
+ *   template AlignmentTemplate.name (sanitised), size its crop size
+ *   mode     'detect' (landmark alignment) or 'centre' (--no-detect centre crop)
+ *   fp       8 hex digits over everything else that changes the pixels: template points,
+ *            fit weights, border mode, detector threshold, cache format version
+ * The JSON holds the landmarks (crop and source coordinates) and the detection score; an entry
+ * with `found: false` and no PNG records "no face detected" so faceless images are not
+ * re-detected either.
+ *
+ * Concurrent writers (two facelens runs on the same data) are safe: every file is written to a
+ * unique temporary name and renamed into place (atomic on POSIX within one file system); the PNG
+ * is renamed before the JSON, and readers treat the JSON as the commit marker. Two writers of the
+ * same key write identical content, so whichever rename lands last is fine.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { AlignmentTemplate } from '../models/face-model.js';
+import type { Mat2x3 } from './align.js';
+import type { Box, Point } from './detector.js';
+import type { RgbImage } from './image.js';
+import { decodeImageBuffer, encodePng } from './image-io.js';
+
+/** Bump when the stored format or the alignment maths change: old entries then simply miss. */
+export const CACHE_VERSION = 1;
+
+export type AlignMode = 'detect' | 'centre';
+
+export interface CacheEntryMeta {
+  version: number;
+  source: { sha256: string; width: number; height: number };
+  template: { name: string; size: number };
+  mode: AlignMode;
+  /** false: the detector found no face (negative entry, no PNG). Always true for 'centre'. */
+  found: boolean;
+  score?: number;
+  /** Detection box in source coordinates. */
+  box?: Box;
+  /** 68 landmarks in crop coordinates. */
+  landmarks?: Point[];
+  /** The same 68 landmarks in source-image coordinates. */
+  sourceLandmarks?: Point[];
+  /** Source -> crop transform. */
+  matrix?: Mat2x3;
+}
+
+export interface CacheEntry {
+  meta: CacheEntryMeta;
+  /** Present when meta.found. */
+  face?: RgbImage;
+}
+
+/** `$FACELENS_CACHE`, else ~/.cache/facelens/aligned. */
+export function defaultCacheDir(): string {
+  return process.env.FACELENS_CACHE ?? join(homedir(), '.cache', 'facelens', 'aligned');
+}
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Everything besides file bytes and template that decides a crop's pixels. */
+export interface CacheKeyParts {
+  mode: AlignMode;
+  /** Fit weights, border mode, detector threshold...; anything JSON-serialisable. */
+  settings?: unknown;
+}
+
+/** The cache key (also the file stem) for one source file + template + settings. */
+export function cacheKey(sourceSha256: string, template: AlignmentTemplate, parts: CacheKeyParts): string {
+  if (!/^[0-9a-f]{64}$/.test(sourceSha256)) throw new Error(`cacheKey: not a sha256 hex digest: ${sourceSha256}`);
+  const fp = sha256Hex(
+    JSON.stringify({ v: CACHE_VERSION, points: template.points, mode: parts.mode, settings: parts.settings ?? null }),
+  ).slice(0, 8);
+  const name = template.name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 64) || 'template';
+  return `${sourceSha256}.${name}.${template.size}.${parts.mode}.${fp}`;
+}
+
+export class AlignedFaceCache {
+  constructor(readonly dir: string = defaultCacheDir()) {}
+
+  paths(key: string): { png: string; json: string } {
+    const base = join(this.dir, key.slice(0, 2), key);
+    return { png: `${base}.png`, json: `${base}.json` };
+  }
+
+  /** The entry, or undefined on a miss (including unreadable or inconsistent entries). */
+  async get(key: string, template: AlignmentTemplate): Promise<CacheEntry | undefined> {
+    const p = this.paths(key);
+    let meta: CacheEntryMeta;
+    try {
+      meta = JSON.parse(await readFile(p.json, 'utf8')) as CacheEntryMeta;
+    } catch {
+      return undefined;
+    }
+    if (meta.version !== CACHE_VERSION || meta.template?.size !== template.size) return undefined;
+    if (!meta.found) return { meta };
+    try {
+      const face = await decodeImageBuffer(await readFile(p.png), p.png);
+      if (face.width !== template.size || face.height !== template.size) return undefined;
+      return { meta, face };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(key: string, meta: CacheEntryMeta, face?: RgbImage): Promise<void> {
+    const p = this.paths(key);
+    await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
+    if (meta.found) {
+      if (!face) throw new Error('AlignedFaceCache.put: found entry without a face');
+      await atomicWrite(p.png, await encodePng(face));
+    }
+    await atomicWrite(p.json, JSON.stringify(meta));
+  }
+}
+
+async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Face detection + 68-point landmarks with face-api (SSD MobileNet v1 detector, 68-point
+ * landmark net), running on the same TF.js engine as the rest of facelens (WASM backend).
+ * Model weights ship inside the @vladmandic/face-api package; nothing is fetched from the network.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { initTf, tf } from '../engine/tf-backend.js';
+import type { RgbImage } from './image.js';
+import { resizeRgb } from './image-io.js';
+
+export type Point = [number, number];
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One detected face, in the pixel coordinates of the image passed to `detectFaces`. */
+export interface Detection {
+  box: Box;
+  /** Detector confidence, 0..1. */
+  score: number;
+  /** The 68 iBUG/dlib landmarks (0-based order: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67). */
+  landmarks: Point[];
+}
+
+export interface DetectOptions {
+  /** Minimum detector confidence (default 0.5, face-api's default). */
+  minConfidence?: number;
+  /** At most this many faces (default 10). */
+  maxResults?: number;
+}
+
+/**
+ * Coordinates: continuous pixel coordinates, the image spans [0, width] x [0, height] and pixel
+ * (i, j) has its centre at (i + 0.5, j + 0.5). That is what face-api returns (boxes and
+ * landmarks are fractions of the input extent scaled by its size); `align.ts` uses the same
+ * convention so there is no half-pixel shift between detection and warping.
+ */
+
+/** SSD sees a 512x512 resize anyway; bigger inputs only cost memory, so they are shrunk first. */
+const MAX_DETECT_SIDE = 2048;
+
+type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
+
+let loading: Promise<FaceApi> | undefined;
+let calls = 0;
+// face-api calls are serialised: TF.js on WASM is single-threaded anyway, and one call at a time
+// keeps peak tensor memory bounded when callers pipeline decoding ahead of detection.
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Directory of the weight files bundled with @vladmandic/face-api. */
+export function faceApiModelDir(): string {
+  const req = createRequire(import.meta.url);
+  return join(dirname(req.resolve('@vladmandic/face-api/package.json')), 'model');
+}
+
+/** Loads face-api and its two nets once (lazily, on first use). */
+export function loadDetector(): Promise<FaceApi> {
+  loading ??= (async () => {
+    await initTf();
+    const mod = (await import('@vladmandic/face-api/dist/face-api.node-wasm.js')) as FaceApi & { default?: FaceApi };
+    // The node-wasm build is CommonJS; under ESM its exports arrive as `default`.
+    const faceapi = mod.default ?? mod;
+    const dir = faceApiModelDir();
+    await faceapi.nets.ssdMobilenetv1.loadFromDisk(dir);
+    await faceapi.nets.faceLandmark68Net.loadFromDisk(dir);
+    return faceapi;
+  })();
+  // A failed load should be retried by the next caller rather than cached forever.
+  loading.catch(() => {
+    loading = undefined;
+  });
+  return loading;
+}
+
+/** How many times `detectFaces` has run the nets in this process (tests use it to prove cache hits). */
+export function detectorCalls(): number {
+  return calls;
+}
+
+/**
+ * Detects faces and their 68 landmarks. Returns them sorted by score, highest first; an empty
+ * array when there is no face.
+ */
+export async function detectFaces(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
+  const run = queue.then(() => detectNow(img, opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function detectNow(img: RgbImage, opts: DetectOptions): Promise<Detection[]> {
+  const faceapi = await loadDetector();
+  calls++;
+  let input = img;
+  let back = 1; // factor from detector-input coordinates back to `img` coordinates
+  const side = Math.max(img.width, img.height);
+  if (side > MAX_DETECT_SIDE) {
+    const k = MAX_DETECT_SIDE / side;
+    input = await resizeRgb(img, Math.max(1, Math.round(img.width * k)), Math.max(1, Math.round(img.height * k)));
+    back = img.width / input.width;
+  }
+  const backY = img.height / input.height;
+  const t = tf.tensor3d(Int32Array.from(input.data), [input.height, input.width, 3], 'int32');
+  try {
+    const options = new faceapi.SsdMobilenetv1Options({
+      minConfidence: opts.minConfidence ?? 0.5,
+      maxResults: opts.maxResults ?? 10,
+    });
+    // face-api's TNetInput type names its bundled tfjs Tensor class; it is the same runtime class.
+    const results = await faceapi.detectAllFaces(t as never, options).withFaceLandmarks();
+    const dets: Detection[] = results.map((r) => {
+      const b = r.detection.box;
+      return {
+        box: { x: b.x * back, y: b.y * backY, width: b.width * back, height: b.height * backY },
+        score: r.detection.score,
+        landmarks: r.landmarks.positions.map((p) => [p.x * back, p.y * backY] as Point),
+      };
+    });
+    dets.sort((a, b) => b.score - a.score);
+    return dets;
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * Picks the face an analysis should use when an image has several (LFW images often show
+ * bystanders). Rule: maximise  area x centrality, where
+ *   centrality = 1 - 0.5 * d / r,
+ *   d = distance from the box centre to the image centre, r = half the image diagonal,
+ * so a box centred in the image keeps its full area and one centred in a corner counts half.
+ * A large off-centre face thus still beats a small centred one only if it is more than twice
+ * as large. Ties go to the higher detection score. Returns undefined for no detections.
+ */
+export function pickMainFace(dets: readonly Detection[], img: { width: number; height: number }): Detection | undefined {
+  const cx = img.width / 2;
+  const cy = img.height / 2;
+  const r = Math.hypot(cx, cy) || 1;
+  let best: Detection | undefined;
+  let bestValue = -Infinity;
+  for (const d of dets) {
+    const bx = d.box.x + d.box.width / 2;
+    const by = d.box.y + d.box.height / 2;
+    const centrality = 1 - 0.5 * Math.min(1, Math.hypot(bx - cx, by - cy) / r);
+    const value = d.box.width * d.box.height * centrality;
+    if (value > bestValue || (value === bestValue && best !== undefined && d.score > best.score)) {
+      best = d;
+      bestValue = value;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,57 @@
+/**
+ * Backward rules for rectifiers, for the visualisation methods that change them.
+ *
+ * - 'gradient': the true gradient, dx = dy * (x > 0).
+ * - 'deconv':   Zeiler & Fergus' deconvnet: the backward signal is rectified and the forward
+ *               mask ignored, dx = relu(dy).
+ * - 'guided':   guided backpropagation (Springenberg et al.): both, dx = relu(dy) * (x > 0).
+ *
+ * Leaky rectifiers y = x (x > 0), slope * x (x <= 0) (PRelu, LeakyRelu) generalise these so
+ * that slope = 0 gives exactly the ReLU rules above:
+ * - 'gradient': dx = dy * (x > 0 ? 1 : slope)              (true gradient)
+ * - 'deconv':   dx = leaky(dy) = dy > 0 ? dy : slope * dy   (the unit's own nonlinearity applied
+ *               to the backward signal, as relu(dy) is for ReLU)
+ * - 'guided':   dx = relu(dy) * (x > 0 ? 1 : slope)          (rectified backward signal times
+ *               the true local derivative)
+ * The slope is treated as a constant: no gradient flows to it under 'deconv'/'guided'.
+ */
+import { tf } from './tf-backend.js';
+
+export type ReluRule = 'gradient' | 'deconv' | 'guided';
+
+export const RELU_RULES: readonly ReluRule[] = ['gradient', 'deconv', 'guided'];
+
+/** leaky(x) for a scalar or an (already broadcast-aligned) tensor slope; true gradient. */
+function leakyForward(x: tf.Tensor, slope: number | tf.Tensor): tf.Tensor {
+  if (typeof slope === 'number') return slope === 0 ? tf.relu(x) : tf.leakyRelu(x, slope);
+  const last = x.shape[x.rank - 1];
+  const perChannelLast = slope.size === last && slope.shape.slice(0, -1).every((d) => d === 1) && slope.shape[slope.rank - 1] === last;
+  if (perChannelLast && x.rank >= 2) return tf.prelu(x, tf.reshape(slope, [last]));
+  // General broadcast: relu(x) - slope * relu(-x).
+  return tf.sub(tf.relu(x), tf.mul(slope, tf.relu(tf.neg(x))));
+}
+
+/** The local derivative of leaky(x): 1 for x > 0, slope otherwise. */
+function leakyDerivative(x: tf.Tensor, slope: number | tf.Tensor): tf.Tensor {
+  const pos = tf.step(x, 0);
+  if (typeof slope === 'number') return slope === 0 ? pos : tf.add(pos, tf.mul(tf.sub(1, pos), slope));
+  return tf.add(pos, tf.mul(tf.sub(1, pos), slope));
+}
+
+/** A rectifier (slope 0 = ReLU) with the given backward rule. */
+export function rectify(x: tf.Tensor, slope: number | tf.Tensor, rule: ReluRule): tf.Tensor {
+  if (rule === 'gradient') return leakyForward(x, slope);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    save([input]);
+    return {
+      value: leakyForward(input, slope),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        if (rule === 'deconv') return leakyForward(dy, slope);
+        return tf.mul(tf.relu(dy), leakyDerivative(saved[0], slope));
+      },
+    };
+  });
+  return f(x);
+}

@@ -1,0 +1,87 @@
+/**
+ * JSON files: atomic, stably formatted writes and reads whose errors name the file.
+ *
+ * Written by hand: it is JSON.stringify plus write-temp-fsync-rename; the npm options
+ * (write-file-atomic, fs-extra) would add a dependency for ~40 lines.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+
+export interface WriteJsonOptions {
+  /** Sort object keys recursively (arrays keep their order). Default false: insertion order. */
+  sortKeys?: boolean;
+}
+
+function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    const src = value as Record<string, unknown>;
+    if (typeof (src as { toJSON?: unknown }).toJSON === 'function') return value;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(src).sort()) out[k] = sortKeysDeep(src[k]);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Serialise as JSON.stringify(value, null, 2) + '\n' (identical value -> identical bytes).
+ * Non-finite numbers (NaN, +-Infinity), which JSON.stringify silently turns into null, are an
+ * error naming their location, since a silently nulled metric is worse than a failed write.
+ */
+export function formatJson(value: unknown, options: WriteJsonOptions = {}, source = 'value'): string {
+  const input = options.sortKeys ? sortKeysDeep(value) : value;
+  const text = JSON.stringify(
+    input,
+    function (this: unknown, key: string, v: unknown) {
+      if (typeof v === 'number' && !Number.isFinite(v)) {
+        throw new Error(`writeJson: ${source}: non-finite number ${v} at key ${JSON.stringify(key)}`);
+      }
+      return v;
+    },
+    2,
+  );
+  if (text === undefined) throw new Error(`writeJson: ${source}: value is not serialisable to JSON`);
+  return text + '\n';
+}
+
+/**
+ * Write `value` as JSON to `file`: parent folders created, content written to a temp file in
+ * the same folder, fsynced and renamed over `file`, so readers see the old or the new content,
+ * never a partial one.
+ */
+export async function writeJsonAtomic(file: string, value: unknown, options: WriteJsonOptions = {}): Promise<void> {
+  const text = formatJson(value, options, file);
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    const fh = await fs.open(tmp, 'w');
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw new Error(`writeJson: cannot write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Read and parse a JSON file. The type parameter is not checked at run time. */
+export async function readJson<T = unknown>(file: string): Promise<T> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`readJson: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new Error(`readJson: invalid JSON in ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
