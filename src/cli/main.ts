@@ -7,6 +7,7 @@ import { registerModels } from './commands/models.js';
 import { registerAlign } from './commands/align.js';
 import { registerEmbed } from './commands/embed.js';
 import { registerDemo } from './commands/demo.js';
+import { registerSweep } from './commands/sweep.js';
 
 function fail(err: unknown, debug: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
   registerModels(program);
   registerAlign(program);
   registerEmbed(program);
+  registerSweep(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

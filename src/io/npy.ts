@@ -392,6 +392,21 @@ export class NpyAppender {
     });
   }
 
+  /**
+   * Drop rows beyond the first `rows` (resume to a known-good count, e.g. the rows a journal
+   * confirms when several files are written side by side).
+   */
+  truncate(rows: number): Promise<void> {
+    return this.enqueue(async () => {
+      if (!Number.isInteger(rows) || rows < 0 || rows > this.nrows) {
+        throw new RangeError(`npy: ${this.path}: cannot truncate ${this.nrows} rows to ${rows}`);
+      }
+      await this.fh.truncate(this.headerLength + rows * this.rowBytes);
+      this.nrows = rows;
+      await this.writeHeader();
+    });
+  }
+
   /** Flush data and header to disk (fsync). */
   sync(): Promise<void> {
     return this.enqueue(() => this.fh.sync());

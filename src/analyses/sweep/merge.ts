@@ -1,0 +1,53 @@
+/**
+ * `facelens sweep-merge`: joins the shards of one sweep (`--shard i/n`, all n of them,
+ * complete) into one sweep, byte-identical to what a single process would have written when
+ * the shards were cut at batch boundaries, and equal row for row in any case.
+ */
+import { mkdir } from 'node:fs/promises';
+import { UserError } from '../../cli/errors.js';
+import type { SkippedItem } from '../../data/dataset.js';
+import { NpyAppender, readNpy } from '../../io/npy.js';
+import { writeJsonAtomic } from '../../io/json.js';
+import { sweepFiles, type SweepItem, type SweepManifest } from './format.js';
+import { openSweep, type SweepData } from './read.js';
+
+export async function mergeSweeps(dirs: string[], out: string): Promise<{ rows: number; skipped: number }> {
+  const shards: SweepData[] = [];
+  for (const d of dirs) shards.push(await openSweep(d));
+  shards.sort((a, b) => a.manifest.shard.index - b.manifest.shard.index);
+  const count = shards[0].manifest.shard.count;
+  const key = (m: SweepManifest) => JSON.stringify({ ...m, shard: undefined });
+  shards.forEach((s, i) => {
+    if (s.manifest.shard.count !== count || s.manifest.shard.index !== i) {
+      throw new UserError(`sweep-merge needs shards 0..${count - 1} of one sweep exactly once; got ${shards.map((x) => `${x.manifest.shard.index}/${x.manifest.shard.count}`).join(', ')}`);
+    }
+    if (key(s.manifest) !== key(shards[0].manifest)) throw new UserError(`${s.dir}: its parameters differ from ${shards[0].dir}'s`);
+  });
+  if (shards.length !== count) throw new UserError(`sweep-merge: ${shards.length} shards given, the sweep has ${count}`);
+  const files = sweepFiles(out);
+  await mkdir(out, { recursive: true });
+  const base = shards[0].manifest;
+  const total = base.dataset.items;
+  for (const l of base.layers) {
+    const kinds: ['values' | 'argmax', 'float32' | 'int32'][] = [['values', 'float32']];
+    if (l.spatial) kinds.push(['argmax', 'int32']);
+    for (const [kind, dtype] of kinds) {
+      const w = await NpyAppender.create(files[kind](l.name), dtype, [l.channels]);
+      for (const s of shards) {
+        const a = await readNpy(sweepFiles(s.dir)[kind](l.name));
+        if (a.shape[0] > 0) await w.append(a.data);
+      }
+      await w.close();
+    }
+  }
+  const items: SweepItem[] = [];
+  const skipped: SkippedItem[] = [];
+  for (const s of shards) {
+    for (const it of s.items) items.push({ ...it, row: items.length });
+    skipped.push(...s.skipped);
+  }
+  await writeJsonAtomic(files.items, items);
+  await writeJsonAtomic(files.skipped, skipped);
+  await writeJsonAtomic(files.manifest, { ...base, shard: { index: 0, count: 1, start: 0, end: total } });
+  return { rows: items.length, skipped: skipped.length };
+}
