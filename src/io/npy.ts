@@ -1,13 +1,13 @@
 /**
  * NPY (NumPy array file) reader and writer, plus a resumable streaming writer.
  *
- * Why hand-written: `npyjs` (1.2.0, the maintained npm option, not installed) parses NPY and has a
- * one-shot `dump`, but (a) `dump` pads the header to 16 bytes, not the 64 the NPY format asks
- * for since NumPy 1.16, and writes host-endian data under a host-endian descr; (b) it has no
- * streaming/append writer, no header rewrite, and no recovery of a file cut short by a killed
- * process, which is what long feature-extraction runs need; (c) it pulls in `cross-fetch`. The
- * format is small and fully specified (numpy.lib.format), so ~300 lines here are cheaper than a
- * dependency plus the missing half.
+ * Why hand-written: `npyjs` (1.2.0, the maintained npm option, not installed; read from its
+ * published dist) parses NPY and has a one-shot `dump`, but (a) `dump` aligns the header to 8
+ * bytes, not the 64 the format asks for since NumPy 1.16, and writes a compact dict, so its
+ * files differ from numpy.save's; (b) it has no streaming/append writer, no in-place header
+ * rewrite and no recovery of a file cut short by a killed process, which long feature-
+ * extraction runs need; (c) it pulls in `cross-fetch`. The format is small and fully specified
+ * (numpy.lib.format), so this file is cheaper than a dependency plus the missing half.
  *
  * Files are written exactly as `numpy.save` (NumPy >= 1.23) writes them: format 1.0, header dict
  * `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`, then, for arrays of rank >= 1,
@@ -339,7 +339,8 @@ export class NpyAppender {
     } catch {
       exists = false;
     }
-    if (!exists) return NpyAppender.create(file, dtype, rowShape);
+    // A 0-byte file is one whose creator died before writing the header: start afresh.
+    if (!exists || (await fs.stat(file)).size === 0) return NpyAppender.create(file, dtype, rowShape);
     const app = await NpyAppender.open(file);
     if (app.dtype !== dtype || app.rowShape.length !== rowShape.length || app.rowShape.some((d, i) => d !== rowShape[i])) {
       const found = `${app.dtype} rows [${app.rowShape.join(', ')}]`;
@@ -397,8 +398,10 @@ export class NpyAppender {
    * confirms when several files are written side by side).
    */
   truncate(rows: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`npy: ${this.path}: truncate after close`));
+    if (!Number.isInteger(rows) || rows < 0) return Promise.reject(new RangeError(`npy: ${this.path}: bad row count ${rows}`));
     return this.enqueue(async () => {
-      if (!Number.isInteger(rows) || rows < 0 || rows > this.nrows) {
+      if (rows > this.nrows) {
         throw new RangeError(`npy: ${this.path}: cannot truncate ${this.nrows} rows to ${rows}`);
       }
       await this.fh.truncate(this.headerLength + rows * this.rowBytes);

@@ -232,6 +232,35 @@ describe('NpyAppender', () => {
     assert.deepEqual([...(await readNpy(file)).data], [1, 2, 3, 4, 5, 6, 7, 8]);
     await assert.rejects(NpyAppender.openOrCreate(file, 'uint8', [4]), /holds uint8 rows \[2, 2\], expected uint8 rows \[4\]/);
     await assert.rejects(NpyAppender.openOrCreate(file, 'float32', [2, 2]), /expected float32/);
+    // Killed between creating the file and writing its header.
+    const empty = path.join(dir, 'sub', 'empty.npy');
+    await fs.writeFile(empty, '');
+    const c = await NpyAppender.openOrCreate(empty, 'int32', [3]);
+    assert.equal(c.rows, 0);
+    await c.close();
+    assert.ok((await fs.readFile(empty)).equals(encodeNpy(new Int32Array(0), [0, 3])));
+  });
+
+  test('truncate drops rows back to a known-good count, then appending continues', async () => {
+    const all = makeData('int32', 8 * 3, 'trunc');
+    const file = path.join(dir, 'trunc.npy');
+    const app = await NpyAppender.create(file, 'int32', [3]);
+    await app.append(all.subarray(0, 6 * 3));
+    await app.truncate(4);
+    assert.equal(app.rows, 4);
+    assert.deepEqual((await readNpyHeader(file)).shape, [4, 3]);
+    assert.equal((await fs.stat(file)).size, encodeNpyHeader('int32', [0, 3]).length + 4 * 12);
+    await assert.rejects(app.truncate(5), /cannot truncate 4 rows to 5/);
+    await assert.rejects(app.truncate(-1), /bad row count -1/);
+    const file2 = path.join(dir, 'trunc2.npy');
+    const app2 = await NpyAppender.create(file2, 'int32', [3]);
+    await app2.append(all.subarray(0, 6 * 3));
+    await app2.truncate(4);
+    await app2.append(all.subarray(4 * 3));
+    await app2.close();
+    assert.ok((await fs.readFile(file2)).equals(encodeNpy(all, [8, 3])));
+    await assert.rejects(app2.truncate(0), /truncate after close/);
+    await app.close().catch(() => undefined);
   });
 
   test('append rejects wrong dtype, partial rows, and use after close', async () => {

@@ -147,3 +147,65 @@ test('accepts a dense row-major matrix (e.g. Float32Array) with the same result'
   assert.throws(() => pca([new Float64Array([1, NaN]), new Float64Array([0, 0])], 1), /non-finite/);
   assert.throws(() => pca([new Float64Array(2), new Float64Array(3)], 1), /row 1 has 3 values/);
 });
+
+test('Gram route (wide input) and SVD route give the same result, sign included', () => {
+  const { gauss } = rngs('routes');
+  for (const [n, d] of [
+    [30, 200],
+    [40, 12],
+  ] as const) {
+    // Planted decaying spectrum so that the leading components are well separated.
+    const X = Array.from({ length: n }, () => Float64Array.from({ length: d }, (_, j) => gauss() * (j < 6 ? 8 - j : 0.3) + j));
+    const auto = pca(X, 8);
+    assert.equal(auto.method, d > n ? 'gram' : 'svd');
+    const g = pca(X, 8, { method: 'gram' });
+    const s = pca(X, 8, { method: 'svd' });
+    for (let c = 0; c < 8; c++) {
+      assert.ok(Math.abs(g.variances[c]! / s.variances[c]! - 1) < 1e-9, `n=${n} variance ${c}`);
+      assert.ok(Math.abs(g.varianceRatio[c]! - s.varianceRatio[c]!) < 1e-9);
+      for (let j = 0; j < d; j++) assert.ok(Math.abs(g.components[c]![j]! - s.components[c]![j]!) < 1e-7, `n=${n} axis ${c}[${j}]`);
+      for (let i = 0; i < n; i++) assert.ok(Math.abs(g.coords[i]![c]! - s.coords[i]![c]!) < 1e-6, `n=${n} coord ${i},${c}`);
+    }
+  }
+});
+
+test('wide input matches covariance power iteration up to sign', () => {
+  const { gauss } = rngs('wide-power');
+  const n = 25;
+  const d = 80;
+  const X = Array.from({ length: n }, () => Float64Array.from({ length: d }, (_, j) => gauss() * (j < 4 ? 6 - j : 0.5)));
+  const ref = powerPca(X, 3);
+  const r = pca(X, 3);
+  assert.equal(r.method, 'gram');
+  for (let c = 0; c < 3; c++) {
+    assert.ok(Math.abs(Math.abs(dot(ref.vecs[c]!, r.components[c]!)) - 1) < 1e-8, `component ${c}`);
+    assert.ok(Math.abs(r.variances[c]! / ref.vals[c]! - 1) < 1e-8, `variance ${c}`);
+  }
+});
+
+test('rank-deficient wide input: extra components carry ~0 variance, distances preserved', () => {
+  const { gauss } = rngs('rank');
+  const u = unit(50, gauss);
+  const v = unit(50, gauss);
+  const X = Array.from({ length: 10 }, (_, i) => {
+    const a = gauss();
+    const b = gauss();
+    return i === 9 ? null : Float64Array.from({ length: 50 }, (_, j) => a * u[j]! + b * v[j]! + 1);
+  });
+  X[9] = X[3]!.slice(); // a duplicate row
+  const rows = X as Float64Array[];
+  for (const method of ['gram', 'svd'] as const) {
+    const r = pca(rows, 9, { method });
+    assert.equal(r.dims, 9);
+    for (let c = 2; c < 9; c++) {
+      assert.ok(r.variances[c]! < 1e-12, `${method}: variance ${c} = ${r.variances[c]}`);
+      for (const y of r.coords) assert.ok(Math.abs(y[c]!) < 1e-6, `${method}: coord on null axis ${c} = ${y[c]}`);
+    }
+    for (let i = 0; i < 10; i++) for (let j = 0; j < i; j++) assert.ok(Math.abs(dist(r.coords[i]!, r.coords[j]!) - dist(rows[i]!, rows[j]!)) < 1e-9);
+    for (let a = 0; a < 9; a++) {
+      for (let b = 0; b < 9; b++) {
+        assert.ok(Math.abs(dot(r.components[a]!, r.components[b]!) - (a === b ? 1 : 0)) < 1e-9, `${method}: axes ${a},${b}`);
+      }
+    }
+  }
+});
