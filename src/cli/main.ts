@@ -8,6 +8,7 @@ import { registerAlign } from './commands/align.js';
 import { registerEmbed } from './commands/embed.js';
 import { registerDemo } from './commands/demo.js';
 import { registerSweep } from './commands/sweep.js';
+import { registerVerify } from './commands/verify.js';
 
 function fail(err: unknown, debug: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAlign(program);
   registerEmbed(program);
   registerSweep(program);
+  registerVerify(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { verify } from '../../analyses/verify.js';
+import { openDataset } from '../../data/datasets/index.js';
+import { loadModel } from '../../models/registry.js';
+import { UserError } from '../errors.js';
+import { info, result } from '../log.js';
+import { addDataOptions, addModelOption } from '../options.js';
+import { progress, type Progress } from '../progress.js';
+
+export function registerVerify(program: Command): void {
+  const cmd = program
+    .command('verify')
+    .description('per-layer face verification on a pairs protocol (paper Table II): k-fold accuracy, AUC, TAR@FAR=1e-3')
+    .argument('[dataset]', 'an LFW folder (images/ + pairs.txt)')
+    .option('--pairs <file>', 'pairs file (LFW pairs.txt format); default <dataset>/pairs.txt')
+    .option('--images <dir>', 'image folder for --pairs (LFW layout <Name>/<Name>_NNNN.jpg)')
+    .option('-l, --layers <names>', 'comma-separated probe layers, or "all"', 'all')
+    .option('--flip', 'add the horizontally mirrored image (features concatenated)')
+    .option('-o, --out <dir>', 'output folder', 'facelens-out/verify');
+  addModelOption(cmd);
+  addDataOptions(cmd).action(async (datasetArg: string | undefined, opts) => {
+    const model = await loadModel(opts.model);
+    const where = datasetArg ?? opts.images;
+    if (!where && !opts.pairs) throw new UserError('give an LFW folder, or --pairs FILE [--images DIR]');
+    const dataset = await openDataset(where ?? opts.pairs, opts.pairs ? { pairsFile: opts.pairs } : {});
+    const bars: Partial<Record<string, { bar: Progress; last: number }>> = {};
+    const r = await verify({
+      model,
+      dataset,
+      out: opts.out,
+      layers: opts.layers,
+      flip: opts.flip,
+      batch: opts.batch,
+      detect: opts.detect,
+      cache: opts.cache,
+      cacheDir: opts.cacheDir,
+      onProgress: (stage, done, total) => {
+        const b = (bars[stage] ??= { bar: progress(stage, total), last: 0 });
+        b.bar.tick(done - b.last);
+        b.last = done;
+      },
+    });
+    for (const b of Object.values(bars)) b?.bar.stop();
+    info(`${r.pairs.used} pairs in ${r.pairs.folds} folds (${r.pairs.dropped} dropped); ${r.undetected.length} images had no detected face (centre-cropped)`);
+    info(`time: align ${r.seconds.align.toFixed(1)} s, features ${r.seconds.features.toFixed(1)} s, metrics ${r.seconds.metrics.toFixed(1)} s`);
+    for (const l of r.layers) {
+      result(`${l.layer.padEnd(12)} ${(100 * l.accuracy_mean).toFixed(2)} ± ${(100 * l.accuracy_std).toFixed(2)} %   AUC ${l.auc.toFixed(4)}   TAR@1e-3 ${l['tar_at_far_1e-3'].toFixed(4)}`);
+    }
+    result(r.files.summary);
+  });
+}
