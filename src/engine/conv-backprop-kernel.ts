@@ -8,9 +8,13 @@
  *
  * so the replacement kernel rotates the filter with a plain loop on the WASM heap, inserts
  * stride-1 zeros between dy's elements (strides > 1 only), and hands the rest, including the
- * padding, to the backend's own Conv2D kernel as explicit pads. The backend lacks
+ * padding, to the backend's own Conv2D kernel as explicit pads. Input gradients with very few
+ * channels (an RGB stem) instead take GEMM + col2im (see convBackpropOptions). The backend lacks
  * `DepthwiseConv2dNativeBackpropInput` altogether (so `tf.grad` through a depthwise convolution
  * fails); the same construction with the depthwise Conv kernel fills that gap.
+ *
+ * Filters registered with retainFilterTransforms() (TfGraph does it for its weights) keep their
+ * rotated copies between calls; others are transformed per call.
  *
  * `installConvBackpropKernels()` is called once by `initTf()`. The built-in kernel stays
  * reachable through `builtinConv2DBackpropInput()` (for tests and benchmarks).
@@ -124,6 +128,107 @@ function zeros(backend: BackendWasm, shape: number[]): TensorInfo {
   return out;
 }
 
+/**
+ * Transformed copies of constant filters (rotated, or re-laid out for the GEMM), kept between
+ * calls for the filters registered with retainFilterTransforms(): then neither the copy nor
+ * XNNPACK's packing of it (cached by WASM's Conv2D per filter) is redone on every backward pass.
+ * That matters most at batch 1 (activation maximisation), where it is most of the kernel's time.
+ */
+const retained = new WeakMap<object, Map<string, TensorInfo>>();
+
+/** Keeps this constant filter's transformed copies between backward passes (until released). */
+export function retainFilterTransforms(filter: tf.Tensor): void {
+  if (!retained.has(filter.dataId)) retained.set(filter.dataId, new Map());
+}
+
+/** Frees the copies kept for this filter (call before disposing it). */
+export function releaseFilterTransforms(filter: tf.Tensor): void {
+  const copies = retained.get(filter.dataId);
+  if (!copies) return;
+  retained.delete(filter.dataId);
+  const backend = tf.findBackend('wasm') as BackendWasm | null;
+  if (backend) for (const c of copies.values()) backend.disposeData(c.dataId);
+}
+
+/**
+ * A transformed copy of `filter` (`key` names the transform): cached for retained filters,
+ * else fresh (and `temporary`: the caller frees it).
+ */
+function filterCopy(
+  backend: BackendWasm, filter: TensorInfo, key: string, shape: number[],
+  fill: (src: Float32Array, dst: Float32Array) => void,
+): { info: TensorInfo; temporary: boolean } {
+  const copies = retained.get(filter.dataId);
+  const hit = copies?.get(key);
+  if (hit) return { info: hit, temporary: false };
+  const info = backend.makeOutput(shape, 'float32');
+  // Views taken after the allocation (it may grow the heap).
+  fill(backend.typedArrayFromHeap(filter) as Float32Array, backend.typedArrayFromHeap(info) as Float32Array);
+  copies?.set(key, info);
+  return { info, temporary: !copies };
+}
+
+function freeCopy(backend: BackendWasm, c: { info: TensorInfo; temporary: boolean }): void {
+  if (c.temporary) backend.disposeData(c.info.dataId);
+}
+
+/**
+ * Tuning of the replacement kernel. `col2imMaxChannels`: input gradients with at most this many
+ * channels (a network's RGB stem) take the GEMM + col2im route: a transposed convolution with
+ * that few output channels runs far below XNNPACK's speed (and zero insertion quadruples its
+ * work at stride 2), while the scatter-add of col2im stays cheap for so few channels.
+ * Set it to 0 to force the zero-insertion route (tests compare both).
+ */
+export const convBackpropOptions = { col2imMaxChannels: 4 };
+
+/**
+ * dx = col2im(dy [P, M] x filter [kh*kw*C, M]^T), strides and pads applied in the scatter.
+ * The product runs as a 1x1 Conv2D (XNNPACK GEMM; WASM's BatchMatMul is several times slower).
+ */
+function col2imBackprop(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: C, outHeight: oh, outWidth: ow, outChannels: M } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const K = kh * kw * C;
+  // Filter [kh, kw, C, M] = [K, M] -> 1x1 filter [1, 1, M, K].
+  const ft = filterCopy(backend, filter, 'gemm', [1, 1, M, K], (f, t) => {
+    for (let k = 0; k < K; k++) for (let m = 0; m < M; m++) t[m * K + k] = f[k * M + m];
+  });
+  const cols = kernelFunc('Conv2D')({
+    inputs: { x: dy, filter: ft.info },
+    backend,
+    attrs: { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] } as unknown as tf.NamedAttrMap,
+  }) as TensorInfo;
+  freeCopy(backend, ft);
+  const out = backend.makeOutput([n, h, w, C], 'float32');
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  const col = backend.typedArrayFromHeap(cols) as Float32Array;
+  dx.fill(0);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const base = ((b * oh + oy) * ow + ox) * K;
+        // Taps j in [j0, j1) land inside the row; their kw * C block is contiguous in both arrays.
+        const x0 = ox * sw - pl;
+        const j0 = Math.max(0, -x0);
+        const j1 = Math.min(kw, w - x0);
+        if (j1 <= j0) continue;
+        const len = (j1 - j0) * C;
+        for (let i = 0; i < kh; i++) {
+          const y = oy * sh - pt + i;
+          if (y < 0 || y >= h) continue;
+          const src = base + (i * kw + j0) * C;
+          const dst = ((b * h + y) * w + x0 + j0) * C;
+          for (let t = 0; t < len; t++) dx[dst + t] += col[src + t];
+        }
+      }
+    }
+  }
+  backend.disposeData(cols.dataId);
+  return out;
+}
+
 function fastConv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): TensorInfo {
   const backend = args.backend as BackendWasm;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -137,33 +242,33 @@ function fastConv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend:
     attrs.dimRoundingMode, false, 'channelsLast',
   );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight: kh, filterWidth: kw } = info;
+  if (inChannels <= convBackpropOptions.col2imMaxChannels) return col2imBackprop(backend, dy, filter, info);
   const e = expansion(inHeight, inWidth, outHeight, outWidth, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
   if (e.eh <= 0 || e.ew <= 0) return zeros(backend, [batchSize, inHeight, inWidth, inChannels]);
 
-  // Filter [kh, kw, C, M] -> rotated [kh, kw, M, C].
-  const rot = backend.makeOutput([kh, kw, outChannels, inChannels], 'float32');
-  const expanded = expandDy(backend, dy, info.strideHeight, info.strideWidth, e);
-  const f = backend.typedArrayFromHeap(filter) as Float32Array;
-  const r = backend.typedArrayFromHeap(rot) as Float32Array;
+  // Filter [kh, kw, C, M] -> rotated 180 degrees, in/out swapped: [kh, kw, M, C].
   const C = inChannels;
   const M = outChannels;
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const src = (i * kw + j) * C * M;
-      const dst = ((kh - 1 - i) * kw + (kw - 1 - j)) * M * C;
-      for (let c = 0; c < C; c++) {
-        const s = src + c * M;
-        for (let m = 0; m < M; m++) r[dst + m * C + c] = f[s + m];
+  const rot = filterCopy(backend, filter, 'rot180', [kh, kw, M, C], (f, r) => {
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const src = (i * kw + j) * C * M;
+        const dst = ((kh - 1 - i) * kw + (kw - 1 - j)) * M * C;
+        for (let c = 0; c < C; c++) {
+          const s = src + c * M;
+          for (let m = 0; m < M; m++) r[dst + m * C + c] = f[s + m];
+        }
       }
     }
-  }
+  });
+  const expanded = expandDy(backend, dy, info.strideHeight, info.strideWidth, e);
   const x = expanded ?? dy;
   const out = kernelFunc('Conv2D')({
-    inputs: { x, filter: rot },
+    inputs: { x, filter: rot.info },
     backend,
     attrs: { strides: [1, 1], pad: explicitPad(e), dataFormat: 'NHWC', dilations: [1, 1] } as unknown as tf.NamedAttrMap,
   }) as TensorInfo;
-  backend.disposeData(rot.dataId);
+  freeCopy(backend, rot);
   if (expanded) backend.disposeData(expanded.dataId);
   return out;
 }
@@ -188,25 +293,24 @@ function fastDepthwiseBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
 
   // Filter [kh, kw, C, mult] -> rotated (and dilated) [ekh, ekw, C * mult, 1].
   const CM = C * mult;
-  const rot = backend.makeOutput([ekh, ekw, CM, 1], 'float32');
-  const expanded = expandDy(backend, dy, info.strideHeight, info.strideWidth, e);
-  const f = backend.typedArrayFromHeap(filter) as Float32Array;
-  const r = backend.typedArrayFromHeap(rot) as Float32Array;
-  if (dh !== 1 || dw !== 1) r.fill(0);
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const src = (i * kw + j) * CM;
-      const dst = ((ekh - 1 - i * dh) * ekw + (ekw - 1 - j * dw)) * CM;
-      for (let q = 0; q < CM; q++) r[dst + q] = f[src + q];
+  const rot = filterCopy(backend, filter, `rot180-depthwise-${dh}x${dw}`, [ekh, ekw, CM, 1], (f, r) => {
+    if (dh !== 1 || dw !== 1) r.fill(0);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const src = (i * kw + j) * CM;
+        const dst = ((ekh - 1 - i * dh) * ekw + (ekw - 1 - j * dw)) * CM;
+        for (let q = 0; q < CM; q++) r[dst + q] = f[src + q];
+      }
     }
-  }
+  });
+  const expanded = expandDy(backend, dy, info.strideHeight, info.strideWidth, e);
   const x = expanded ?? dy;
   const full = kernelFunc('DepthwiseConv2dNative')({
-    inputs: { x, filter: rot },
+    inputs: { x, filter: rot.info },
     backend,
     attrs: { strides: [1, 1], pad: explicitPad(e), dilations: [1, 1] } as unknown as tf.NamedAttrMap,
   }) as TensorInfo;
-  backend.disposeData(rot.dataId);
+  freeCopy(backend, rot);
   if (expanded) backend.disposeData(expanded.dataId);
   if (mult === 1) return full;
   // Channel c of dx sums the mult output channels c * mult + k.

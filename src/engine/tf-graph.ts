@@ -13,13 +13,16 @@
  * - Relu (and PRelu/LeakyRelu) backward rules: see tf-relu-rules.ts.
  */
 import { decodeModel, type ModelProto, type NodeProto, type TensorProto } from './onnx-proto.js';
+import { releaseFilterTransforms, retainFilterTransforms } from './conv-backprop-kernel.js';
 import { initTf, tf } from './tf-backend.js';
 import { Val } from './tf-layout.js';
 import { nodeLabel, opError, type LoadContext, type OpDef, type RunContext } from './tf-op-types.js';
 import { OPS, valFromProto } from './tf-ops.js';
+import { foldBatchNorm, type BnState, type ConvState } from './tf-ops-spatial.js';
 import type { ReluRule } from './tf-relu-rules.js';
 
 export type { ReluRule } from './tf-relu-rules.js';
+export { SUPPORTED_OPS } from './tf-ops.js';
 
 export interface TfGraphRunOptions {
   /** Backward rule for Relu / PRelu / LeakyRelu (default 'gradient'). */
@@ -31,6 +34,8 @@ interface CompiledNode {
   op: OpDef;
   state: unknown;
   consumed: Set<number>;
+  /** BatchNormalization only: the preceding Conv with the BN folded in (used when nothing else reads the Conv's output). */
+  folded?: { conv: CompiledNode; fused: CompiledNode };
 }
 
 interface Plan {
@@ -74,6 +79,7 @@ export class TfGraph {
   private readonly producer = new Map<string, CompiledNode>();
   private readonly consts = new Map<string, Val>();
   private readonly kept: tf.Tensor[] = [];
+  private readonly retained: tf.Tensor[] = [];
   private readonly cached = new Map<string, tf.Tensor>();
   private readonly plans = new Map<string, Plan>();
   private disposed = false;
@@ -117,10 +123,52 @@ export class TfGraph {
           if (t && !cn.consumed.has(i) && !this.consts.has(name)) this.consts.set(name, valFromProto(t, keep));
         });
       }
+      this.prepareFolds(keep);
+      this.retainFilters();
     } catch (e) {
       this.dispose();
       throw e;
     }
+  }
+
+  /** Conv -> BatchNormalization pairs get a folded Conv (one pass instead of three). */
+  private prepareFolds(keep: <T extends tf.Tensor>(t: T) => T): void {
+    for (const cn of this.nodes) {
+      if (cn.node.opType !== 'BatchNormalization') continue;
+      const conv = this.producer.get(cn.node.input?.[0] ?? '');
+      if (!conv || conv.node.opType !== 'Conv' || conv.node.output?.[0] !== cn.node.input?.[0]) continue;
+      const state = foldBatchNorm(conv.state as ConvState, cn.state as BnState, keep);
+      if (!state) continue;
+      const node: NodeProto = { ...conv.node, name: `${conv.node.name ?? ''}+${cn.node.name ?? ''}`, output: cn.node.output };
+      cn.folded = { conv, fused: { node, op: conv.op, state, consumed: conv.consumed } };
+    }
+  }
+
+  /** The convolution filters are constants: their backward-pass copies can be kept (conv-backprop-kernel.ts). */
+  private retainFilters(): void {
+    const states = this.nodes.flatMap((cn) => [cn.node.opType === 'Conv' ? cn.state : undefined, cn.folded?.fused.state]);
+    for (const st of states) {
+      for (const f of (st as ConvState | undefined)?.filters ?? []) {
+        retainFilterTransforms(f);
+        this.retained.push(f);
+      }
+    }
+  }
+
+  /** Replaces Conv + BatchNormalization by the folded Conv where the Conv output has no other use. */
+  private fuse(order: CompiledNode[], outputs: string[]): CompiledNode[] {
+    const uses = new Map<string, number>();
+    for (const cn of order) for (const i of cn.node.input ?? []) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
+    for (const o of outputs) uses.set(o, (uses.get(o) ?? 0) + 1);
+    const replace = new Map<CompiledNode, CompiledNode>();
+    const drop = new Set<CompiledNode>();
+    for (const cn of order) {
+      if (!cn.folded || !order.includes(cn.folded.conv)) continue;
+      if (uses.get(cn.folded.conv.node.output![0]) !== 1) continue;
+      replace.set(cn.folded.conv, cn.folded.fused);
+      drop.add(cn);
+    }
+    return order.filter((cn) => !drop.has(cn)).map((cn) => replace.get(cn) ?? cn);
   }
 
   /** Every value name produced by a node (candidates for `run`'s outputs). */
@@ -162,11 +210,12 @@ export class TfGraph {
       order.push(cn);
     };
     for (const o of outputs) visit(o, 'the requested outputs');
+    const nodes = this.fuse(order, outputs);
     const uses = new Map<string, number>();
     const use = (n: string) => uses.set(n, (uses.get(n) ?? 0) + 1);
-    for (const cn of order) (cn.node.input ?? []).forEach((i, k) => i && !cn.consumed.has(k) && use(i));
+    for (const cn of nodes) (cn.node.input ?? []).forEach((i, k) => i && !cn.consumed.has(k) && use(i));
     for (const o of outputs) use(o);
-    const plan = { nodes: order, uses };
+    const plan = { nodes, uses };
     this.plans.set(key, plan);
     return plan;
   }
@@ -247,11 +296,13 @@ export class TfGraph {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const f of this.retained) releaseFilterTransforms(f);
     for (const v of this.consts.values()) v.dispose();
     for (const t of this.kept) t.dispose();
     for (const t of this.cached.values()) t.dispose();
     this.consts.clear();
     this.kept.length = 0;
+    this.retained.length = 0;
     this.cached.clear();
   }
 }

@@ -37,9 +37,9 @@ export interface OpDef {
   run(inputs: (Val | undefined)[], ctx: RunContext, state: unknown): Val[];
 }
 
-/** Node label for messages: `"name"` (or `#index` when unnamed). */
+/** Node label for messages: `"name"`, or `producing "output"` for an unnamed node. */
 export function nodeLabel(node: NodeProto): string {
-  return node.name ? `"${node.name}"` : `(unnamed, output "${node.output?.[0] ?? '?'}")`;
+  return node.name ? `"${node.name}"` : `producing "${node.output?.[0] ?? '?'}"`;
 }
 
 export function opError(node: NodeProto, msg: string): Error {

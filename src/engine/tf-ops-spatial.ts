@@ -5,7 +5,7 @@
 import { attrFloat, attrInt, attrInts, attrString, tensorValues, type NodeProto, type TensorProto } from './onnx-proto.js';
 import { tf } from './tf-backend.js';
 import { hostNumbers, TO_NHWC, Val } from './tf-layout.js';
-import { opError, type LoadContext, type OpDef, type Prepared, type RunContext } from './tf-op-types.js';
+import { opError, type LoadContext, type OpDef, type Prepared } from './tf-op-types.js';
 
 type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
 type TfPad = 'valid' | ExplicitPad;
@@ -57,7 +57,7 @@ function dims(t: TensorProto): number[] {
 // ---------------------------------------------------------------------------------------------
 // Conv
 
-interface ConvState {
+export interface ConvState {
   kind: 'plain' | 'depthwise';
   /** One HWIO filter per group ('plain'), or one [kh, kw, C, mult] filter ('depthwise'). */
   filters?: tf.Tensor4D[];
@@ -100,6 +100,24 @@ function convFilters(w: Float32Array, wd: number[], group: number, dil: [number,
     data.push(out);
   }
   return { kind: 'plain', data, shape: [ekh, ekw, Cg, Mg] };
+}
+
+/**
+ * Convolution by a constant filter (and bias) for use under tf.grad: the fused kernel forward,
+ * and only the input gradient backward. (tf.fused.conv2d's own gradient also asks for the
+ * filter gradient, which WASM lacks; tf.conv2d would add a separate bias pass and keep its
+ * input alive until the backward pass.) Weights get no gradient.
+ */
+function convConstFilter(x: tf.Tensor4D, filter: tf.Tensor4D, strides: [number, number], pad: TfPad, bias?: tf.Tensor1D): tf.Tensor4D {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor4D;
+    const shape = input.shape;
+    return {
+      value: bias ? tf.fused.conv2d({ x: input, filter, strides, pad, bias }) : tf.conv2d(input, filter, strides, pad),
+      gradFunc: (dy: tf.Tensor4D) => tf.conv2dTranspose(dy, filter, shape, strides, pad),
+    };
+  });
+  return f(x) as tf.Tensor4D;
 }
 
 const Conv: OpDef = {
@@ -162,10 +180,13 @@ const Conv: OpDef = {
       if (bias) y = tf.add(y, bias);
     } else if (filters.length === 1) {
       if (filters[0].shape[2] !== c) throw opError(node, `input has ${c} channels, weights expect ${filters[0].shape[2]}`);
-      if (bias && !ctx.tapeOn) {
-        // Forward only: bias fused into the convolution. Inside tf.grad the plain op is used (the
-        // fused op's gradient also asks for filter gradients, which WASM lacks).
-        y = tf.fused.conv2d({ x, filter: filters[0], strides: st.strides, pad, dilations: st.dilations, bias });
+      const dilated = st.dilations[0] !== 1 || st.dilations[1] !== 1;
+      if (!ctx.tapeOn) {
+        y = bias
+          ? tf.fused.conv2d({ x, filter: filters[0], strides: st.strides, pad, dilations: st.dilations, bias })
+          : tf.conv2d(x, filters[0], st.strides, pad, 'NHWC', st.dilations);
+      } else if (!dilated && st.filters) {
+        y = convConstFilter(x, filters[0], st.strides, pad, bias);
       } else {
         y = tf.conv2d(x, filters[0], st.strides, pad, 'NHWC', st.dilations);
         if (bias) y = tf.add(y, bias);
@@ -272,7 +293,7 @@ function globalPool(reduce: (x: tf.Tensor, axes: number[], keep: boolean) => tf.
 // ---------------------------------------------------------------------------------------------
 // BatchNormalization (inference): y = x * a + b, a = scale / sqrt(var + eps), b = B - mean * a.
 
-interface BnState {
+export interface BnState {
   a?: tf.Tensor1D;
   b?: tf.Tensor1D;
   eps: number;
@@ -349,6 +370,28 @@ const Pad: OpDef = {
     return [Val.tensor(y, nhwc ? 'nhwc' : 'nchw')];
   },
 };
+
+/**
+ * Conv followed by BatchNormalization as one Conv: filters scaled per output channel by a,
+ * bias a * bias + b. Returns undefined when the Conv's weights are not constants.
+ */
+export function foldBatchNorm(conv: ConvState, bn: BnState, keep: <T extends tf.Tensor>(t: T) => T): ConvState | undefined {
+  if (!conv.filters || !bn.a || !bn.b) return undefined;
+  const a = bn.a;
+  const b = bn.b;
+  const m = conv.kind === 'depthwise' ? conv.filters[0].shape[2] * conv.filters[0].shape[3] : conv.filters.length * conv.filters[0].shape[3];
+  if (a.shape[0] !== m) return undefined;
+  const filters = tf.tidy(() => {
+    if (conv.kind === 'depthwise') {
+      const [, , c, mult] = conv.filters![0].shape;
+      return [tf.mul(conv.filters![0], tf.reshape(a, [c, mult])) as tf.Tensor4D];
+    }
+    const parts = conv.filters!.length === 1 ? [a] : tf.split(a, conv.filters!.length);
+    return conv.filters!.map((f, g) => tf.mul(f, parts[g]) as tf.Tensor4D);
+  });
+  const bias = tf.tidy(() => (conv.bias ? tf.add(tf.mul(conv.bias, a), b) : tf.clone(b)) as tf.Tensor1D);
+  return { ...conv, filters: filters.map(keep), bias: keep(bias) };
+}
 
 export const SPATIAL_OPS: Record<string, OpDef> = {
   Conv,

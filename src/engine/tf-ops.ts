@@ -7,13 +7,14 @@
  * order (Flatten, Reshape, MatMul, Gather, Squeeze...) ask for NCHW, which is a free reshape
  * when the spatial size or the channel count is 1 (e.g. after global pooling).
  */
-import { attr, attrFloat, attrInt, attrInts, TensorDataType, tensorValues, type TensorProto } from './onnx-proto.js';
+import { attr, attrFloat, attrInt, attrInts, TensorDataType, tensorValues, type NodeProto, type TensorProto } from './onnx-proto.js';
 import { tf } from './tf-backend.js';
 import { hostConcat, hostGather, hostSlice, hostTranspose, reshapeTarget, sliceBounds } from './tf-host.js';
 import {
   commonLayout, hostBinary, hostNumbers, NHWC_AXIS, normAxis, permute, sizeOf, TO_NHWC, Val, type HostData, type HostDtype,
 } from './tf-layout.js';
-import { opError, type OpDef, type RunContext } from './tf-op-types.js';
+import { ConstMatrix } from './tf-matmul.js';
+import { opError, type LoadContext, type OpDef, type Prepared, type RunContext } from './tf-op-types.js';
 import { SPATIAL_OPS } from './tf-ops-spatial.js';
 import { rectify } from './tf-relu-rules.js';
 
@@ -113,15 +114,37 @@ const Clip: OpDef = {
   },
 };
 
+function asFloat(t: tf.Tensor): tf.Tensor {
+  return t.dtype === 'float32' ? t : tf.cast(t, 'float32');
+}
+
+/** Prepares a constant 2D right-hand operand (input 1) as a ConstMatrix. */
+function prepareConstMatrix(node: NodeProto, load: LoadContext, transposed: boolean): Prepared {
+  const b = load.initializer(node.input?.[1]);
+  if (!b || (b.dims ?? []).length !== 2 || b.dataType !== TensorDataType.FLOAT) return {};
+  return { state: ConstMatrix.fromProto(b, transposed, load.keep), consumed: [1] };
+}
+
 const Gemm: OpDef = {
-  run(inputs, ctx) {
+  prepare(node, load) {
+    return prepareConstMatrix(node, load, (attrInt(node, 'transB') ?? 0) === 1);
+  },
+  run(inputs, ctx, state) {
     const node = ctx.node;
-    const a = need(ctx, inputs[0]).logical();
-    const b = need(ctx, inputs[1]).logical();
-    if (a.rank !== 2 || b.rank !== 2) throw opError(node, `Gemm needs 2D inputs, got [${a.shape}] and [${b.shape}]`);
+    let a = asFloat(need(ctx, inputs[0]).logical());
+    if (a.rank !== 2) throw opError(node, `Gemm needs a 2D input A, got [${a.shape}]`);
+    if ((attrInt(node, 'transA') ?? 0) === 1) a = tf.transpose(a);
     const alpha = attrFloat(node, 'alpha') ?? 1;
     const beta = attrFloat(node, 'beta') ?? 1;
-    let y = tf.matMul(a.dtype === 'float32' ? a : tf.cast(a, 'float32'), b, (attrInt(node, 'transA') ?? 0) === 1, (attrInt(node, 'transB') ?? 0) === 1);
+    let y: tf.Tensor;
+    if (state instanceof ConstMatrix) {
+      if (a.shape[1] !== state.inner) throw opError(node, `A is [${a.shape}], B has ${state.inner} rows (after transB)`);
+      y = state.apply(a as tf.Tensor2D, ctx.tapeOn);
+    } else {
+      const b = need(ctx, inputs[1]).logical();
+      if (b.rank !== 2) throw opError(node, `Gemm needs a 2D input B, got [${b.shape}]`);
+      y = tf.matMul(a, b, false, (attrInt(node, 'transB') ?? 0) === 1);
+    }
     if (alpha !== 1) y = tf.mul(y, alpha);
     const c = inputs[2];
     if (c && beta !== 0) y = tf.add(y, beta === 1 ? c.logical() : tf.mul(c.logical(), beta));
@@ -130,12 +153,24 @@ const Gemm: OpDef = {
 };
 
 const MatMul: OpDef = {
-  run(inputs, ctx) {
-    let a = need(ctx, inputs[0]).logical();
-    let b = need(ctx, inputs[1]).logical();
+  prepare(node, load) {
+    return prepareConstMatrix(node, load, false);
+  },
+  run(inputs, ctx, state) {
+    let a = asFloat(need(ctx, inputs[0]).logical());
     const aVec = a.rank === 1;
-    const bVec = b.rank === 1;
     if (aVec) a = tf.reshape(a, [1, a.shape[0]]);
+    if (state instanceof ConstMatrix) {
+      // [..., K] . [K, M] as one 2D product.
+      const lead = a.shape.slice(0, -1);
+      const k = a.shape[a.rank - 1];
+      if (k !== state.inner) throw opError(ctx.node, `A is [${a.shape}], B has ${state.inner} rows`);
+      const y = state.apply(tf.reshape(a, [sizeOf(lead), k]) as tf.Tensor2D, ctx.tapeOn);
+      const m = y.shape[1];
+      return [Val.tensor(tf.reshape(y, aVec ? [m] : [...lead, m]), 'nchw')];
+    }
+    let b = need(ctx, inputs[1]).logical();
+    const bVec = b.rank === 1;
     if (bVec) b = tf.reshape(b, [b.shape[0], 1]);
     let y = tf.matMul(a, b);
     if (aVec || bVec) {
@@ -220,7 +255,7 @@ const Constant: OpDef = {
     if (!h) throw opError(node, 'unsupported Constant attribute');
     return { state: Val.hostVal(h) };
   },
-  run(_inputs, ctx, state) {
+  run(_inputs, _ctx, state) {
     const v = state as Val;
     if (v.host) return [Val.hostVal(v.host)];
     return [Val.tensor(tf.clone(v.get()), 'nchw')];
@@ -351,6 +386,20 @@ const Cast: OpDef = {
   },
 };
 
+/**
+ * Elements 0, step, 2 step... along an axis, with differentiable ops only (TF.js has no gradient
+ * for StridedSlice): pad to a multiple of step, split the axis into [n, step], keep column 0.
+ */
+function everyNth(t: tf.Tensor, axis: number, step: number): tf.Tensor {
+  const len = t.shape[axis];
+  const n = Math.ceil(len / step);
+  const padded = n * step === len ? t : tf.pad(t, t.shape.map((_, k) => [0, k === axis ? n * step - len : 0] as [number, number]));
+  const split = tf.reshape(padded, [...t.shape.slice(0, axis), n, step, ...t.shape.slice(axis + 1)]);
+  const begin = split.shape.map(() => 0);
+  const size = split.shape.map((d, k) => (k === axis + 1 ? 1 : d));
+  return tf.reshape(tf.slice(split, begin, size), t.shape.map((d, k) => (k === axis ? n : d)));
+}
+
 const Slice: OpDef = {
   run(inputs, ctx) {
     const v = need(ctx, inputs[0]);
@@ -377,7 +426,10 @@ const Slice: OpDef = {
     const b = order.map((a) => begin[a]);
     const e = order.map((a) => Math.max(end[a], begin[a]));
     const st = order.map((a) => step[a]);
-    const y = st.every((x) => x === 1) ? tf.slice(t, b, e.map((x, k) => x - b[k])) : tf.stridedSlice(t, b, e, st);
+    let y = tf.slice(t, b, e.map((x, k) => x - b[k]));
+    st.forEach((step1, k) => {
+      if (step1 > 1) y = everyNth(y, k, step1);
+    });
     return [Val.tensor(y, nhwc ? 'nhwc' : 'nchw')];
   },
 };

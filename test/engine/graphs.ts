@@ -100,7 +100,8 @@ export function downBlock(n: Net, x: string, cin: number, cout: number): string 
 export function resnetish(seed: number, size = 150, stages: [number, number][] = [[32, 3], [64, 4], [128, 3], [256, 3]]) {
   const n = new Net(seed, 'resnetish');
   const x = n.b.input('x', ['N', 3, size, size]);
-  let y = n.relu(n.bn(n.conv(x, 3, stages[0][0], 7, { stride: 2, pads: [3, 3, 3, 3] }), stages[0][0]));
+  const stem = n.conv(x, 3, stages[0][0], 7, { stride: 2, pads: [3, 3, 3, 3] });
+  let y = n.relu(n.bn(stem, stages[0][0]));
   y = n.op('MaxPool', [y], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
   let c = stages[0][0];
   const probes: string[] = [];
@@ -117,7 +118,9 @@ export function resnetish(seed: number, size = 150, stages: [number, number][] =
   const emb = n.op('Gemm', [flat, n.w([128, c], 0.05), n.w([128], 0.1)], { transB: 1 });
   n.b.output(emb, ['N', 128]);
   for (const p of probes) n.output(p, 4);
-  return { bytes: n.b.build(13), input: 'x', embedding: emb, probes };
+  n.output(stem, 4);
+  // stem: a Conv output read directly (so that Conv + BN cannot be folded when it is requested)
+  return { bytes: n.b.build(13), input: 'x', embedding: emb, probes, stem };
 }
 
 export interface Feed {
@@ -135,4 +138,91 @@ export async function runOrt(bytes: Uint8Array, feeds: Record<string, Feed>, out
   for (const o of outputs) out[o] = { data: res[o].data as Float32Array, dims: res[o].dims.map(Number) };
   await session.release();
   return out;
+}
+
+/** Depthwise / grouped / dilated convs, PRelu, LeakyRelu, Clip, pools with pads, broadcasting, Softmax. */
+export function mobileGraph(seed: number): { bytes: Uint8Array; inputDims: number[]; outputs: string[] } {
+  const n = new Net(seed, 'mobile');
+  const x = n.b.input('x', ['N', 4, 23, 19]);
+  const a = n.conv(x, 4, 8, 3);
+  const dw = n.conv(a, 8, 8, 3, { group: 8, stride: 2, autoPad: 'SAME_UPPER' });
+  const dw2 = n.conv(a, 8, 16, 3, { group: 8, stride: 2, autoPad: 'SAME_LOWER' });
+  const gc = n.conv(dw2, 16, 8, 3, { group: 2, pads: [0, 1, 2, 1] });
+  const dl = n.conv(dw, 8, 8, 3, { dil: 2, pads: [2, 2, 2, 2] });
+  const p = n.op('PRelu', [gc, n.w([8, 1, 1], 0.3)]);
+  const l = n.op('LeakyRelu', [dl], { alpha: 0.1 });
+  const s = n.op('Add', [p, l]);
+  const m = n.op('Mul', [s, n.w([8, 1, 1])]);
+  const d = n.op('Div', [m, n.wPos([1, 8, 1, 1])]);
+  const sub = n.op('Sub', [d, n.w([1])]);
+  const lo = n.b.weight('clip_lo', [], new Float32Array([-0.5]));
+  const hi = n.b.weight('clip_hi', [], new Float32Array([0.7]));
+  const cl = n.op('Clip', [sub, lo, hi]);
+  const sg = n.op('Sigmoid', [cl]);
+  const th = n.op('Tanh', [sub]);
+  const rowBias = n.op('Add', [th, n.w([10], 0.5)]); // broadcast along W only
+  const cat = n.op('Concat', [sg, rowBias], { axis: 1 });
+  const ap0 = n.op('AveragePool', [cat], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+  const ap1 = n.op('AveragePool', [cat], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 0, 1, 2], count_include_pad: 1 });
+  const mp = n.op('MaxPool', [cat], { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 1, 1, 0] });
+  const mpc = n.op('MaxPool', [cat], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 });
+  const gmp = n.op('GlobalMaxPool', [ap0]);
+  const rm = n.op('ReduceMean', [ap1], { axes: [2, 3], keepdims: 0 });
+  const rm2 = n.op('ReduceMean', [mp], { axes: [1], keepdims: 1 });
+  const rm3 = n.op('ReduceMean', [mp], { axes: [1, 3], keepdims: 0 });
+  const sm = n.op('Softmax', [rm], { axis: -1 });
+  const sm4 = n.op('Softmax', [cat], { axis: 1 });
+  const bn1 = n.bn(rm, 16);
+  // Weights computed at run time (through Identity): plain, depthwise and grouped.
+  const rt1 = n.op('Conv', [x, n.op('Identity', [n.w([6, 4, 3, 3], 0.3)])], { kernel_shape: [3, 3], pads: [1, 0, 1, 2], strides: [2, 1] });
+  const rt2 = n.op('Conv', [a, n.op('Identity', [n.w([16, 1, 3, 3], 0.3)]), n.w([16])], { kernel_shape: [3, 3], group: 8, auto_pad: 'SAME_UPPER' });
+  const rt3 = n.op('Conv', [a, n.op('Identity', [n.w([4, 4, 1, 1], 0.3)])], { kernel_shape: [1, 1], group: 2 });
+  const outs: [string, number][] = [[rt1, 4], [rt2, 4], [rt3, 4], [sm, 2], [sm4, 4], [gmp, 4], [rm2, 4], [rm3, 2], [mpc, 4], [bn1, 2], [ap0, 4], [ap1, 4], [dw, 4], [dw2, 4], [gc, 4], [dl, 4]];
+  for (const [o, r] of outs) n.output(o, r);
+  return { bytes: n.b.build(13), inputDims: [2, 4, 23, 19], outputs: outs.map(([o]) => o) };
+}
+
+/** Shape arithmetic and tensor manipulation: Shape, Gather, Unsqueeze, Reshape, Transpose, MatMul, Slice, Pad... */
+export function shapesGraph(seed: number): { bytes: Uint8Array; inputDims: number[]; outputs: string[] } {
+  const n = new Net(seed, 'shapes');
+  const x = n.b.input('x', ['N', 3, 10, 12]);
+  const c = n.conv(x, 3, 6, 3, { stride: 2 }); // [N, 6, 5, 6]
+  const shape = n.op('Shape', [c]);
+  const zero = n.op('Constant', [], { value_int: 0 });
+  const batch = n.op('Gather', [shape, zero], { axis: 0 });
+  const batch1 = n.op('Unsqueeze', [batch, n.b.int64('ax0', [0])]);
+  const target = n.op('Concat', [batch1, n.b.int64('minus1', [-1])], { axis: 0 });
+  const flat = n.op('Reshape', [c, target]); // [N, 180]
+  const t = n.op('Transpose', [c], { perm: [0, 2, 3, 1] }); // [N, 5, 6, 6]
+  const t2 = n.op('Reshape', [t, n.b.int64('shp', [0, 5, 36])]);
+  const mm = n.op('MatMul', [t2, n.w([36, 7], 0.2)]); // [N, 5, 7]
+  const t3 = n.op('Transpose', [c], { perm: [3, 1, 0, 2] }); // [6, 6, N, 5]
+  const g = n.op('Gather', [c, n.b.int64('idx', [0, 2, 5])], { axis: 1 });
+  const one = n.op('Constant', [], { value_int: -1 });
+  const g2 = n.op('Gather', [c, one], { axis: 3 }); // [N, 6, 5]
+  const g3 = n.op('Gather', [c, n.b.int64('idx2', [1, 2])], { axis: 2 }); // contiguous
+  const us = n.op('Unsqueeze', [g2, n.b.int64('ax1', [1])]);
+  const sq = n.op('Squeeze', [us, n.b.int64('ax1b', [1])]);
+  const dr = n.op('Dropout', [n.op('Identity', [g])]);
+  const k = n.constant([6, 1, 1], randn(n.rng, 6));
+  const ck = n.op('Mul', [c, k]);
+  const sl = n.op('Slice', [c, n.b.int64('st', [1, 0]), n.b.int64('en', [5, -1]), n.b.int64('axs', [1, 3])]);
+  const sl2 = n.op('Slice', [c, n.b.int64('st2', [0]), n.b.int64('en2', [100]), n.b.int64('axs2', [2]), n.b.int64('sp2', [2])]);
+  const pv = n.b.weight('pad_value', [], new Float32Array([0.5]));
+  const pd = n.op('Pad', [c, n.b.int64('pads4', [0, 1, 2, 0, 0, 0, 1, 3]), pv], { mode: 'constant' });
+  const pdn = n.op('Pad', [c, n.b.int64('pads5', [0, 0, -1, 1, 0, 0, 1, -2])], { mode: 'constant' });
+  const rf = n.op('Pad', [c, n.b.int64('pads6', [0, 0, 1, 2, 0, 0, 2, 1])], { mode: 'reflect' });
+  const sm1 = n.op('Softmax', [mm], { axis: 1 });
+  const cast = n.op('Cast', [ck], { to: 1 });
+  const tflat = n.op('Transpose', [flat], { perm: [1, 0] }); // [180, N]
+  const gm = n.op('Gemm', [tflat, n.w([180, 4], 0.1), n.w([4])], { transA: 1, alpha: 0.5, beta: 1.5 });
+  const gmm = n.op('MatMul', [gm, n.w([4])]); // matrix x vector -> [N]
+  const bmm = n.op('MatMul', [t2, n.op('Transpose', [t2], { perm: [0, 2, 1] })]); // batched, both runtime -> [N, 5, 5]
+  const gdyn = n.op('Gemm', [gm, n.op('Transpose', [gm], { perm: [1, 0] })], { alpha: 0.25 }); // runtime B -> [N, N]
+  const outs: [string, number][] = [
+    [flat, 2], [mm, 3], [t3, 4], [g, 4], [g3, 4], [sq, 3], [dr, 4], [ck, 4], [sl, 4], [sl2, 4], [pd, 4], [pdn, 4], [rf, 4],
+    [sm1, 3], [cast, 4], [gm, 2], [gmm, 1], [bmm, 3], [gdyn, 2],
+  ];
+  for (const [o, r] of outs) n.output(o, r);
+  return { bytes: n.b.build(13), inputDims: [2, 3, 10, 12], outputs: outs.map(([o]) => o) };
 }

@@ -15,8 +15,8 @@ const rng = mulberry32(21);
 const x = randn(rng, N * C * H * W);
 const w1 = randn(rng, M * C * 9, 0.5);
 const b1 = randn(rng, M, 0.2);
-const w2 = randn(rng, O * M, 0.7);
-const b2 = randn(rng, O, 0.2);
+const w2 = new Float32Array([0.8, -0.5, 0.3, -0.4, 0.7, 0.2]); // mixed signs: both outputs partly active
+const b2 = new Float32Array([0.4, 0.1]);
 const slopes = new Float32Array([0.1, 0.3, 0.05]);
 const dy = randn(rng, N * O * (H / 2) * (W / 2));
 
@@ -119,7 +119,7 @@ function plainTfGradient(prelu: boolean): Float32Array {
     const net = (xin: tf.Tensor) => {
       const xh = tf.transpose(xin, [0, 2, 3, 1]) as tf.Tensor4D;
       const y1 = tf.add(tf.conv2d(xh, f1, 1, 'same'), tf.tensor1d(b1)) as tf.Tensor4D;
-      const r1 = prelu ? tf.prelu(y1, tf.tensor1d(slopes)) : tf.relu(y1);
+      const r1 = prelu ? tf.prelu(y1, tf.tensor1d(slopes) as unknown as tf.Tensor4D) : tf.relu(y1);
       const p = tf.maxPool(r1 as tf.Tensor4D, 2, 2, 'valid');
       const z = tf.relu(tf.add(tf.conv2d(p, f2, 1, 'valid'), tf.tensor1d(b2)));
       return tf.transpose(z, [0, 3, 1, 2]);
@@ -144,17 +144,22 @@ for (const prelu of [false, true]) {
   for (const rule of ['gradient', 'deconv', 'guided'] as ReluRule[]) {
     test(`${label}: '${rule}' equals the hand-written backward pass`, async () => {
       const g = await TfGraph.fromOnnx(buildNet(prelu));
+      const vjp = () => tf.tidy(() => g.vjp(tf.tensor4d(x, [N, C, H, W]), 'out', tf.tensor4d(dy, [N, O, H / 2, W / 2]), rule).dataSync());
+      vjp(); // the first call may cache aligned constants (kept until dispose)
       const before = tf.memory().numTensors;
-      const gx = tf.tidy(() => g.vjp(tf.tensor4d(x, [N, C, H, W]), 'out', tf.tensor4d(dy, [N, O, H / 2, W / 2]), rule).dataSync());
+      const gx = vjp();
       assert.equal(tf.memory().numTensors, before, 'vjp leaked tensors');
       const ref = handWritten(rule, slope1);
       const err = relErr(gx, ref);
-      console.log(rule, label, Array.from(gx.slice(0, 12)).map((v) => v.toFixed(3)).join(' '));
-      console.log(rule, label, Array.from(ref.slice(0, 12)).map((v) => v.toFixed(3)).join(' '));
       g.dispose();
       assert.ok(err < 1e-5, `rel err ${err}`);
       // The rules really differ on this net (the test would notice a rule being ignored).
-      if (rule !== 'gradient') assert.ok(relErr(handWritten('gradient', slope1), ref) > 1e-2);
+      const nonzero = ref.filter((v) => v !== 0).length;
+      assert.ok(nonzero > ref.length / 4, `only ${nonzero} non-zero gradient values`);
+      if (rule !== 'gradient') {
+        const d = relErr(handWritten('gradient', slope1), ref);
+        assert.ok(d > 1e-2, `'${rule}' and 'gradient' agree on this net (${d})`);
+      }
     });
   }
 }
@@ -167,5 +172,5 @@ test('vjp with a scalar objective equals vjp with the explicit upstream gradient
     return [g.vjp(xt, 'out', (y) => tf.sum(tf.mul(y, up)), 'guided').dataSync(), g.vjp(xt, 'out', up, 'guided').dataSync()];
   });
   g.dispose();
-  assert.ok(relErr(a, b) < 1e-6);
+  assert.ok(relErr(a, b) < 1e-6, `rel err ${relErr(a, b)}`);
 });

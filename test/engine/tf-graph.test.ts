@@ -3,9 +3,9 @@ import ort from 'onnxruntime-node';
 import assert from 'node:assert/strict';
 import { TfGraph } from '../../src/engine/tf-graph.js';
 import { SUPPORTED_OPS } from '../../src/engine/tf-ops.js';
-import { tf } from '../../src/engine/tf-backend.js';
+import { initTf, tf } from '../../src/engine/tf-backend.js';
 import { decodeModel } from '../../src/engine/onnx-proto.js';
-import { Net, resnetish, runOrt, type Feed } from './graphs.js';
+import { mobileGraph, Net, resnetish, runOrt, shapesGraph, type Feed } from './graphs.js';
 import { mulberry32, randn, relErr } from './helpers.js';
 
 const covered = new Set<string>();
@@ -44,86 +44,21 @@ async function agree(bytes: Uint8Array, x: Feed, outputs: string[], tol = 1e-4):
 
 test('ResNet-like graph (Conv, BN, Relu, MaxPool, Add, avg-pool + channel-Pad shortcut, GAP, Flatten, Gemm) matches ORT', async () => {
   const m = resnetish(1, 37, [[8, 2], [16, 2], [24, 1]]);
-  await agree(m.bytes, feed(2, [2, 3, 37, 37]), [m.embedding, ...m.probes]);
+  // Conv + BatchNormalization folded everywhere...
+  const folded = await agree(m.bytes, feed(2, [2, 3, 37, 37]), [m.embedding, ...m.probes]);
+  // ...and not for the stem when its raw Conv output is requested too.
+  const unfolded = await agree(m.bytes, feed(2, [2, 3, 37, 37]), [m.embedding, m.stem]);
+  console.log(`# resnet-like vs ORT: embedding rel err ${folded[m.embedding].toExponential(1)} (all BN folded), ${unfolded[m.embedding].toExponential(1)} (stem BN not folded)`);
 });
 
 test('mobile-style graph (depthwise, grouped, dilated, PRelu, LeakyRelu, Clip, pools, broadcasting) matches ORT', async () => {
-  const n = new Net(3);
-  const x = n.b.input('x', ['N', 4, 23, 19]);
-  const a = n.conv(x, 4, 8, 3);
-  const dw = n.conv(a, 8, 8, 3, { group: 8, stride: 2, autoPad: 'SAME_UPPER' });
-  const dw2 = n.conv(a, 8, 16, 3, { group: 8, stride: 2, autoPad: 'SAME_LOWER' });
-  const gc = n.conv(dw2, 16, 8, 3, { group: 2, pads: [0, 1, 2, 1] });
-  const dl = n.conv(dw, 8, 8, 3, { dil: 2, pads: [2, 2, 2, 2] });
-  const p = n.op('PRelu', [gc, n.w([8, 1, 1], 0.3)]);
-  const l = n.op('LeakyRelu', [dl], { alpha: 0.1 });
-  const s = n.op('Add', [p, l]);
-  const m = n.op('Mul', [s, n.w([8, 1, 1])]);
-  const d = n.op('Div', [m, n.wPos([1, 8, 1, 1])]);
-  const sub = n.op('Sub', [d, n.w([1])]);
-  const lo = n.b.weight('clip_lo', [], new Float32Array([-0.5]));
-  const hi = n.b.weight('clip_hi', [], new Float32Array([0.7]));
-  const cl = n.op('Clip', [sub, lo, hi]);
-  const sg = n.op('Sigmoid', [cl]);
-  const th = n.op('Tanh', [sub]);
-  const rowBias = n.op('Add', [th, n.w([10], 0.5)]); // broadcast along W only
-  const cat = n.op('Concat', [sg, rowBias], { axis: 1 });
-  const ap0 = n.op('AveragePool', [cat], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
-  const ap1 = n.op('AveragePool', [cat], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 0, 1, 2], count_include_pad: 1 });
-  const mp = n.op('MaxPool', [cat], { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 1, 1, 0] });
-  const mpc = n.op('MaxPool', [cat], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 });
-  const gmp = n.op('GlobalMaxPool', [ap0]);
-  const rm = n.op('ReduceMean', [ap1], { axes: [2, 3], keepdims: 0 });
-  const rm2 = n.op('ReduceMean', [mp], { axes: [1], keepdims: 1 });
-  const rm3 = n.op('ReduceMean', [mp], { axes: [1, 3], keepdims: 0 });
-  const sm = n.op('Softmax', [rm], { axis: -1 });
-  const sm4 = n.op('Softmax', [cat], { axis: 1 });
-  const bn1 = n.bn(rm, 16);
-  const outs: [string, number][] = [[sm, 2], [sm4, 4], [gmp, 4], [rm2, 4], [rm3, 2], [mpc, 4], [bn1, 2], [ap0, 4], [ap1, 4], [dw, 4], [dw2, 4], [gc, 4], [dl, 4]];
-  for (const [o, r] of outs) n.output(o, r);
-  await agree(n.b.build(13), feed(4, [2, 4, 23, 19]), outs.map(([o]) => o));
+  const m = mobileGraph(3);
+  await agree(m.bytes, feed(4, m.inputDims), m.outputs);
 });
 
 test('shape / tensor-manipulation ops (Shape, Gather, Unsqueeze, Concat, Reshape, Transpose, MatMul, Slice, Pad...) match ORT', async () => {
-  const n = new Net(5);
-  const x = n.b.input('x', ['N', 3, 10, 12]);
-  const c = n.conv(x, 3, 6, 3, { stride: 2 }); // [N, 6, 5, 6]
-  const shape = n.op('Shape', [c]);
-  const zero = n.op('Constant', [], { value_int: 0 });
-  const batch = n.op('Gather', [shape, zero], { axis: 0 });
-  const batch1 = n.op('Unsqueeze', [batch, n.b.int64('ax0', [0])]);
-  const target = n.op('Concat', [batch1, n.b.int64('minus1', [-1])], { axis: 0 });
-  const flat = n.op('Reshape', [c, target]); // [N, 180]
-  const t = n.op('Transpose', [c], { perm: [0, 2, 3, 1] }); // [N, 5, 6, 6]
-  const t2 = n.op('Reshape', [t, n.b.int64('shp', [0, 5, 36])]);
-  const mm = n.op('MatMul', [t2, n.w([36, 7], 0.2)]); // [N, 5, 7]
-  const t3 = n.op('Transpose', [c], { perm: [3, 1, 0, 2] }); // [6, 6, N, 5]
-  const g = n.op('Gather', [c, n.b.int64('idx', [0, 2, 5])], { axis: 1 });
-  const one = n.op('Constant', [], { value_int: -1 });
-  const g2 = n.op('Gather', [c, one], { axis: 3 }); // [N, 6, 5]
-  const g3 = n.op('Gather', [c, n.b.int64('idx2', [1, 2])], { axis: 2 }); // contiguous
-  const us = n.op('Unsqueeze', [g2, n.b.int64('ax1', [1])]);
-  const sq = n.op('Squeeze', [us, n.b.int64('ax1b', [1])]);
-  const dr = n.op('Dropout', [n.op('Identity', [g])]);
-  const k = n.constant([6, 1, 1], randn(n.rng, 6));
-  const ck = n.op('Mul', [c, k]);
-  const sl = n.op('Slice', [c, n.b.int64('st', [1, 0]), n.b.int64('en', [5, -1]), n.b.int64('axs', [1, 3])]);
-  const sl2 = n.op('Slice', [c, n.b.int64('st2', [0]), n.b.int64('en2', [100]), n.b.int64('axs2', [2]), n.b.int64('sp2', [2])]);
-  const pv = n.b.weight('pad_value', [], new Float32Array([0.5]));
-  const pd = n.op('Pad', [c, n.b.int64('pads4', [0, 1, 2, 0, 0, 0, 1, 3]), pv], { mode: 'constant' });
-  const pdn = n.op('Pad', [c, n.b.int64('pads5', [0, 0, -1, 1, 0, 0, 1, -2])], { mode: 'constant' });
-  const rf = n.op('Pad', [c, n.b.int64('pads6', [0, 0, 1, 2, 0, 0, 2, 1])], { mode: 'reflect' });
-  const sm1 = n.op('Softmax', [mm], { axis: 1 });
-  const cast = n.op('Cast', [ck], { to: 1 });
-  const tflat = n.op('Transpose', [flat], { perm: [1, 0] }); // [180, N]
-  const gm = n.op('Gemm', [tflat, n.w([180, 4], 0.1), n.w([4])], { transA: 1, alpha: 0.5, beta: 1.5 });
-  const gmm = n.op('MatMul', [gm, n.w([4])]); // matrix x vector -> [N]
-  const outs: [string, number][] = [
-    [flat, 2], [mm, 3], [t3, 4], [g, 4], [g3, 4], [sq, 3], [dr, 4], [ck, 4], [sl, 4], [sl2, 4], [pd, 4], [pdn, 4], [rf, 4],
-    [sm1, 3], [cast, 4], [gm, 2], [gmm, 1],
-  ];
-  for (const [o, r] of outs) n.output(o, r);
-  await agree(n.b.build(13), feed(6, [2, 3, 10, 12]), outs.map(([o]) => o));
+  const m = shapesGraph(5);
+  await agree(m.bytes, feed(6, m.inputDims), m.outputs);
 });
 
 test('older opsets: Squeeze/Unsqueeze/ReduceMean axes as attributes, Softmax opset-11 semantics, Clip and Pad attributes', async () => {
@@ -192,31 +127,39 @@ test('timing: 150x150 ResNet-34-like forward, TfGraph (WASM) vs ORT (printed, no
   const x = feed(17, [batch, 3, 150, 150]);
   const g = await TfGraph.fromOnnx(m.bytes);
   const xt = tf.tensor(x.data, x.dims);
+  // Best of a few runs (the test machine may be shared).
   const time = (f: () => void, reps: number) => {
     f();
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) f();
-    return (performance.now() - t0) / reps;
+    let best = Infinity;
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      f();
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
   };
   const tFwd = time(() => {
     const r = g.run({ x: xt }, [m.embedding]);
     r[m.embedding].dataSync();
     tf.dispose(Object.values(r));
-  }, 2);
+  }, 3);
   const tGrad = time(() => {
     const gr = g.vjp(xt, m.embedding, (y) => tf.sum(y), 'deconv');
     gr.dataSync();
     gr.dispose();
-  }, 1);
+  }, 2);
   const ref = await runOrt(m.bytes, { x }, [m.embedding]);
   const mine = g.run({ x: xt }, [m.embedding]);
   const err = relErr(mine[m.embedding].dataSync(), ref[m.embedding].data);
   const session = await ort.InferenceSession.create(m.bytes);
   const feeds = { x: new ort.Tensor('float32', x.data, x.dims) };
   await session.run(feeds, [m.embedding]);
-  const t0 = performance.now();
-  for (let i = 0; i < 3; i++) await session.run(feeds, [m.embedding]);
-  const tOrt = (performance.now() - t0) / 3;
+  let tOrt = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await session.run(feeds, [m.embedding]);
+    tOrt = Math.min(tOrt, performance.now() - t0);
+  }
   console.log(
     `# resnet-34-like 150x150, batch ${batch}: TfGraph forward ${tFwd.toFixed(0)} ms (${((batch * 1000) / tFwd).toFixed(1)} img/s), ` +
       `vjp (deconv) ${tGrad.toFixed(0)} ms (${((batch * 1000) / tGrad).toFixed(1)} img/s), ` +
@@ -226,4 +169,21 @@ test('timing: 150x150 ResNet-34-like forward, TfGraph (WASM) vs ORT (printed, no
   tf.dispose([xt, ...Object.values(mine)]);
   await session.release();
   g.dispose();
+});
+
+test('dispose() frees every buffer, including the kept backward-pass filter copies', async () => {
+  await initTf();
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const m = resnetish(18, 29, [[8, 1], [16, 1]]);
+  const x = tf.tensor(feed(19, [1, 3, 29, 29]).data, [1, 3, 29, 29]);
+  const buffers = backend.numDataIds();
+  const g = await TfGraph.fromOnnx(m.bytes);
+  const first = tf.tidy(() => g.vjp(x, m.embedding, (y) => tf.sum(tf.square(y)), 'guided').dataSync());
+  const withCopies = backend.numDataIds();
+  const second = tf.tidy(() => g.vjp(x, m.embedding, (y) => tf.sum(tf.square(y)), 'guided').dataSync());
+  assert.equal(backend.numDataIds(), withCopies, 'a second vjp allocates nothing that stays');
+  assert.ok(relErr(second, first) === 0, 'cached filter copies give the same gradient');
+  g.dispose();
+  assert.equal(backend.numDataIds(), buffers, 'buffers left after dispose()');
+  x.dispose();
 });
