@@ -1,0 +1,65 @@
+/**
+ * Charts: Vega-Lite specs rendered headless to SVG by Vega (no browser, no canvas), and to PNG
+ * by sharp. The report inlines the SVG; the commands write the PNG next to their results.
+ */
+import { writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+export type ChartSpec = TopLevelSpec;
+
+export async function chartSvg(spec: ChartSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Renders the chart and writes `<base>.png` and `<base>.svg`; returns the SVG text. */
+export async function writeChart(spec: ChartSpec, base: string, scale = 2): Promise<string> {
+  const svg = await chartSvg(spec);
+  await writeFile(`${base}.svg`, svg);
+  await sharp(Buffer.from(svg), { density: 72 * scale }).png().toFile(`${base}.png`);
+  return svg;
+}
+
+/** A line chart with one line per series: the common shape of facelens' probe plots. */
+export function lineChart(opts: {
+  title: string;
+  rows: Record<string, number | string>[];
+  x: { field: string; title: string; scale?: 'linear' | 'log' };
+  y: { field: string; title: string; domain?: [number, number] };
+  series: { field: string; title: string; sort?: string[] };
+  facet?: { field: string; title: string; columns?: number };
+  width?: number;
+  height?: number;
+}): ChartSpec {
+  const inner = {
+    width: opts.width ?? 320,
+    height: opts.height ?? 220,
+    mark: { type: 'line' as const, point: true },
+    encoding: {
+      x: { field: opts.x.field, type: 'quantitative' as const, title: opts.x.title, scale: { type: opts.x.scale ?? 'linear' } },
+      y: {
+        field: opts.y.field,
+        type: 'quantitative' as const,
+        title: opts.y.title,
+        ...(opts.y.domain ? { scale: { domain: opts.y.domain } } : {}),
+      },
+      color: { field: opts.series.field, type: 'nominal' as const, title: opts.series.title, ...(opts.series.sort ? { sort: opts.series.sort } : {}) },
+    },
+  };
+  if (opts.facet) {
+    return {
+      title: opts.title,
+      data: { values: opts.rows },
+      facet: { field: opts.facet.field, type: 'nominal', title: opts.facet.title },
+      columns: opts.facet.columns ?? 3,
+      spec: inner,
+    } as ChartSpec;
+  }
+  return { title: opts.title, data: { values: opts.rows }, ...inner } as ChartSpec;
+}
