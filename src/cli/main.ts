@@ -9,6 +9,11 @@ import { registerEmbed } from './commands/embed.js';
 import { registerDemo } from './commands/demo.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerVerify } from './commands/verify.js';
+import { registerAtlas } from './commands/atlas.js';
+import { registerSimilarity } from './commands/similarity.js';
+import { registerInvariance } from './commands/invariance.js';
+import { registerCorrespondence } from './commands/correspondence.js';
+import { registerPose } from './commands/pose.js';
 
 function fail(err: unknown, debug: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -37,6 +42,11 @@ export async function main(argv: string[]): Promise<void> {
   registerEmbed(program);
   registerSweep(program);
   registerVerify(program);
+  registerAtlas(program);
+  registerSimilarity(program);
+  registerInvariance(program);
+  registerCorrespondence(program);
+  registerPose(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {
