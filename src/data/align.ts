@@ -199,6 +199,17 @@ export interface AlignOptions extends WarpOptions {
   weights?: readonly number[];
 }
 
+/**
+ * An alternative to the uniform fit, not the default: weights = 1 / (residual variance of each
+ * point under the uniform fit), i.e. the maximum-likelihood fit when each point's deviation from
+ * the template is independent Gaussian noise with its own variance. Measured with face-api
+ * landmarks on 76 LFW images against DLIB_150_TEMPLATE (residual RMS 2.4/2.7 px eyes, 5.7 px
+ * nose tip, 3.2/3.1 px mouth corners), left/right averaged. The nose tip gets little weight
+ * because it sticks out of the face plane, so head yaw moves it most. On those images the mean
+ * eye residual drops from 2.1 to 1.7 px while the mouth corners barely move (2.7 -> 2.6 px).
+ */
+export const INVERSE_VARIANCE_WEIGHTS: readonly number[] = [1.4, 1.4, 0.3, 0.9, 0.9];
+
 export interface AlignedCrop {
   face: RgbImage;
   /** Source -> crop transform. */

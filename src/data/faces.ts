@@ -8,7 +8,7 @@ import type { AlignmentTemplate } from '../models/face-model.js';
 import { alignFace, centreCrop, type AlignOptions } from './align.js';
 import { AlignedFaceCache, CACHE_VERSION, cacheKey, sha256Hex, type AlignMode, type CacheEntryMeta } from './cache.js';
 import type { DatasetItem, SkippedItem } from './dataset.js';
-import { detectFaces, pickMainFace, type Point } from './detector.js';
+import { DETECTOR_ID, detectFaces, pickMainFace, type Point } from './detector.js';
 import type { RgbImage } from './image.js';
 import { decodeImageBuffer, ImageDecodeError } from './image-io.js';
 
@@ -49,7 +49,13 @@ export interface AlignedFacesOptions {
 export function faceCacheKey(sourceSha256: string, template: AlignmentTemplate, opts: AlignedFacesOptions = {}): string {
   if (opts.detect === false) return cacheKey(sourceSha256, template, { mode: 'centre' });
   const a = opts.align ?? {};
-  const settings = { minConfidence: opts.minConfidence ?? 0.5, weights: a.weights ?? null, border: a.border ?? 'constant', fill: a.fill ?? null };
+  const settings = {
+    detector: DETECTOR_ID,
+    minConfidence: opts.minConfidence ?? 0.5,
+    weights: a.weights ?? null,
+    border: a.border ?? 'constant',
+    fill: a.fill ?? null,
+  };
   return cacheKey(sourceSha256, template, { mode: 'detect', settings });
 }
 
@@ -130,7 +136,8 @@ async function writeCache(cache: AlignedFaceCache, key: string, meta: CacheEntry
     // A read-only or full cache disk must not stop an analysis; say so once.
     if (!cacheWarned) {
       cacheWarned = true;
-      process.emitWarning(`facelens: cannot write face cache in ${cache.dir}: ${e instanceof Error ? e.message : String(e)}`);
+      const why = e instanceof Error ? e.message : String(e);
+      process.emitWarning(`facelens: cannot write face cache in ${cache.dir}: ${why}`);
     }
   }
 }
@@ -147,9 +154,8 @@ export async function* alignedFaces(
   const cache = opts.cache === false ? undefined : new AlignedFaceCache(opts.cacheDir);
   const ahead = Math.max(1, (opts.prefetch ?? 3) + 1);
   const pending: Promise<Outcome>[] = [];
-  const it = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<DatasetItem>)[Symbol.iterator]()) as
-    | AsyncIterator<DatasetItem>
-    | Iterator<DatasetItem>;
+  const it: AsyncIterator<DatasetItem> | Iterator<DatasetItem> =
+    Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<DatasetItem>)[Symbol.iterator]();
   let done = false;
   const fill = async () => {
     while (!done && pending.length < ahead) {

@@ -52,7 +52,9 @@ export async function openDataset(pathOrFiles: string | string[], opts: OpenData
   // An LFW-style tree without pairs (root/images/<Name>/...): read it as a folder of identities.
   const imagesDir = await lfwImagesDir(p);
   if (imagesDir !== p) return readIdentityFolder(imagesDir);
-  throw new UserError(`no images found in ${p} (looked for <identity>/*.jpg|jpeg|png, *.jpg|jpeg|png, pairs.txt, images/<id>/frontal)`);
+  throw new UserError(
+    `no images found in ${p} (looked for <identity>/*.jpg|jpeg|png, *.jpg|jpeg|png, pairs.txt, images/<id>/frontal)`,
+  );
 }
 
 export { readCfp, looksLikeCfp } from './cfp.js';

@@ -88,9 +88,13 @@ export function parsePairs(text: string, file: string): LfwPairsFile {
     const f = raw.split(/\s+/);
     const fold = Math.floor(pairs.length / perFoldLines);
     if (f.length === 3) {
-      pairs.push({ a: { name: f[0], index: parseIndex(f[1], lineNo) }, b: { name: f[0], index: parseIndex(f[2], lineNo) }, same: true, fold, line: lineNo });
+      const a = { name: f[0], index: parseIndex(f[1], lineNo) };
+      const b = { name: f[0], index: parseIndex(f[2], lineNo) };
+      pairs.push({ a, b, same: true, fold, line: lineNo });
     } else if (f.length === 4) {
-      pairs.push({ a: { name: f[0], index: parseIndex(f[1], lineNo) }, b: { name: f[2], index: parseIndex(f[3], lineNo) }, same: false, fold, line: lineNo });
+      const a = { name: f[0], index: parseIndex(f[1], lineNo) };
+      const b = { name: f[2], index: parseIndex(f[3], lineNo) };
+      pairs.push({ a, b, same: false, fold, line: lineNo });
     } else {
       fail(lineNo, `expected 3 fields (Name i j) or 4 fields (Name1 i Name2 j), got ${f.length}: "${raw}"`);
     }
