@@ -8,7 +8,7 @@ import { alignFace } from './align.js';
 import type { DatasetItem, SkippedItem } from './dataset.js';
 import { detectFaces, type Point } from './detector.js';
 import type { RgbImage } from './image.js';
-import { decodeImage } from './image-io.js';
+import { decodeImage, ImageDecodeError } from './image-io.js';
 
 export interface GroupFace {
   item: DatasetItem;
@@ -33,10 +33,15 @@ export async function* groupFaces(
     try {
       img = await decodeImage(item.path);
     } catch (e) {
-      opts.onSkip?.({ id: item.id, path: item.path, reason: `decode error: ${(e as Error).message}` });
+      opts.onSkip?.({ id: item.id, path: item.path, reason: `decode error: ${e instanceof ImageDecodeError ? e.reason : (e as Error).message}` });
       continue;
     }
-    const dets = await detectFaces(img, { minConfidence: opts.minConfidence ?? 0.5, maxResults: opts.maxFacesPerImage ?? 100 });
+    const dets = await detectFaces(img, {
+      minConfidence: opts.minConfidence ?? 0.5,
+      maxResults: opts.maxFacesPerImage ?? 100,
+      // The padded second pass helps single frame-filling faces, not group photos.
+      padRetry: false,
+    });
     if (dets.length === 0) {
       opts.onSkip?.({ id: item.id, path: item.path, reason: 'no face detected' });
       continue;
