@@ -1,0 +1,372 @@
+/**
+ * Pose information per layer (paper Fig. 6): k-NN classification of frontal vs profile faces from
+ * each probe layer's flattened features, with k chosen by 10-fold cross-validation, per identity
+ * and pooled over the selected identities.
+ *
+ * Two numbers per (layer, group), both from metrics/knn.ts:
+ *  - `bestk_cv_accuracy`: the plain CV accuracy of the best k (crossValidateK). This is what the
+ *    paper reports ("k learned via 10-fold cross validation and the best result reported"); it is
+ *    optimistically biased, since k is picked on the same folds it is scored on.
+ *  - `nested_accuracy`: nested CV (nestedKnnAccuracy): k chosen by an inner 10-fold CV on each
+ *    outer training set, scored on the outer held-out fold. Unbiased for "k-NN with k tuned by CV".
+ * Folds are stratified and seeded (knn.ts rules). When a group has fewer samples than folds, the
+ * fold count drops to the sample count (leave-one-out), and the inner fold count to the smallest
+ * outer training set. Classes are usually imbalanced (CFP: 10 frontal + 4 profile per identity), so
+ * the majority-class rate is reported as the chance baseline.
+ *
+ * Faces where the 68-point detector finds nothing (common on profiles) are centre-cropped and
+ * counted per label. Note the confound: then aligned frontals are compared with centre-cropped
+ * profiles, and the crop style alone can separate the classes; `detect: false` (centre-crop every
+ * image) removes it.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../../cli/errors.js';
+import type { Dataset, DatasetItem, SkippedItem } from '../../data/dataset.js';
+import { writeJsonAtomic } from '../../io/json.js';
+import { selectProbes, type FaceModel } from '../../models/face-model.js';
+import { writeChart, type ChartSpec } from '../../report/plot.js';
+import { layerFeatures } from '../features.js';
+import { crossValidateK, KNN_RULES, nestedKnnAccuracy, type KnnMetric } from '../metrics/knn.js';
+import type { FeatureMatrix } from '../metrics/matrix.js';
+import { collectFaces, csvText, jsonSafe, markdownTable, selectItems, stageTimer, takeRows } from './shared.js';
+
+/** Odd k from 1 to 21 (odd: no count ties between two classes); k above a training set is clamped. */
+export const DEFAULT_KS: readonly number[] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21];
+
+export interface PoseKnnOptions {
+  ks?: readonly number[];
+  folds?: number;
+  seed?: string | number;
+  metric?: KnnMetric;
+}
+
+export interface PoseGroupResult {
+  /** Identity, or `pooled`. */
+  group: string;
+  n: number;
+  /** Samples per class (class names as given). */
+  counts: Record<string, number>;
+  folds: number;
+  innerFolds: number;
+  bestK: number;
+  /** Plain CV accuracy of the best k (the paper's style; optimistic). */
+  bestk_cv_accuracy: number;
+  /** CV accuracy of every k in `ks`. */
+  cv_accuracy_per_k: number[];
+  /** Nested CV accuracy (unbiased). */
+  nested_accuracy: number;
+  nested_chosen_k: number[];
+  /** Share of the larger class: the accuracy of always guessing it. */
+  majority_baseline: number;
+}
+
+export interface PoseLayerResult {
+  layer: string;
+  dims: number;
+  pooled: PoseGroupResult;
+  identities: PoseGroupResult[];
+}
+
+export interface PoseKnnResult {
+  layers: PoseLayerResult[];
+  /** Identities not evaluated on their own, and why. */
+  skippedIdentities: { identity: string; reason: string }[];
+}
+
+function evaluateGroup(name: string, f: FeatureMatrix, y: number[], classNames: string[], opts: Required<PoseKnnOptions>): PoseGroupResult | string {
+  const n = y.length;
+  const counts: Record<string, number> = Object.fromEntries(classNames.map((c) => [c, 0]));
+  for (const v of y) counts[classNames[v]!]!++;
+  const present = classNames.filter((c) => counts[c]! > 0);
+  if (present.length < 2) return `only one class (${present.join('') || 'none'}) among ${n} sample(s)`;
+  if (n < 4) return `${n} samples: too few for nested cross-validation`;
+  const folds = Math.min(opts.folds, n);
+  const innerFolds = Math.min(opts.folds, n - Math.ceil(n / folds));
+  if (innerFolds < 2) return `${n} samples: too few for nested cross-validation`;
+  const cv = crossValidateK(f, y, opts.ks, folds, opts.seed, opts.metric);
+  const nested = nestedKnnAccuracy(f, y, opts.ks, { outerFolds: folds, innerFolds, seed: opts.seed, metric: opts.metric });
+  return {
+    group: name,
+    n,
+    counts,
+    folds,
+    innerFolds,
+    bestK: cv.bestK,
+    bestk_cv_accuracy: cv.bestAccuracy,
+    cv_accuracy_per_k: cv.accuracies,
+    nested_accuracy: nested.accuracy,
+    nested_chosen_k: nested.chosenK,
+    majority_baseline: Math.max(...Object.values(counts)) / n,
+  };
+}
+
+/**
+ * The pure part: k-NN pose classification from given features. `labels[i]` is a class index into
+ * `classNames` (two classes); `identities[i]` groups samples for the per-identity rows.
+ */
+export function poseKnn(
+  features: Map<string, FeatureMatrix>,
+  layers: readonly string[],
+  labels: readonly number[],
+  identities: readonly string[],
+  classNames: readonly string[],
+  options: PoseKnnOptions = {},
+): PoseKnnResult {
+  const opts: Required<PoseKnnOptions> = {
+    ks: options.ks ?? DEFAULT_KS,
+    folds: options.folds ?? 10,
+    seed: options.seed ?? 'facelens',
+    metric: options.metric ?? 'cosine',
+  };
+  if (classNames.length !== 2) throw new RangeError(`pose needs exactly 2 classes (got ${classNames.length}: ${classNames.join(', ')})`);
+  if (labels.length !== identities.length) throw new RangeError('labels and identities differ in length');
+  const groups = [...new Set(identities)].sort();
+  const skippedIdentities: { identity: string; reason: string }[] = [];
+  const out: PoseLayerResult[] = [];
+  for (const [li, layer] of layers.entries()) {
+    const f = features.get(layer);
+    if (!f) throw new RangeError(`no features for layer ${layer}`);
+    if (f.rows !== labels.length) throw new RangeError(`layer ${layer}: ${f.rows} rows for ${labels.length} labels`);
+    const pooled = evaluateGroup('pooled', f, [...labels], [...classNames], opts);
+    if (typeof pooled === 'string') throw new UserError(`pose: cannot evaluate the pooled set: ${pooled}`);
+    const rows: PoseGroupResult[] = [];
+    for (const g of groups) {
+      const idx = identities.flatMap((id, i) => (id === g ? [i] : []));
+      const r = evaluateGroup(g, takeRows(f, idx), idx.map((i) => labels[i]!), [...classNames], opts);
+      if (typeof r === 'string') {
+        if (li === 0) skippedIdentities.push({ identity: g, reason: r });
+      } else rows.push(r);
+    }
+    out.push({ layer, dims: f.cols, pooled, identities: rows });
+  }
+  return { layers: out, skippedIdentities };
+}
+
+/** Class names from item labels: frontal/profile in that order when present, else the two labels sorted. */
+export function poseClasses(items: readonly DatasetItem[]): { classNames: string[]; labels: number[] } {
+  const missing = items.find((it) => !it.label);
+  if (missing) throw new UserError(`pose: image ${missing.id} has no label (need frontal/profile; CFP folder or CSV path,identity,label)`);
+  const names = [...new Set(items.map((it) => it.label!))].sort();
+  if (names.length !== 2) throw new UserError(`pose needs exactly two labels (frontal/profile), found ${names.length}: ${names.slice(0, 5).join(', ')}`);
+  const classNames = names.includes('frontal') && names.includes('profile') ? ['frontal', 'profile'] : names;
+  return { classNames, labels: items.map((it) => classNames.indexOf(it.label!)) };
+}
+
+export interface PoseOptions extends PoseKnnOptions {
+  model: FaceModel;
+  dataset: Dataset;
+  out: string;
+  layers?: string | string[];
+  /** Identity filter, e.g. `001-010` (see shared.parseIdentities). */
+  identities?: string;
+  batch?: number;
+  detect?: boolean;
+  cache?: boolean;
+  cacheDir?: string;
+  plots?: boolean;
+  onProgress?: (stage: 'align' | 'features', done: number, total: number) => void;
+}
+
+export interface PoseResult extends PoseKnnResult {
+  classNames: string[];
+  images: number;
+  identities: string[];
+  crops: { aligned: number; centreUndetected: Record<string, number>; centreNoDetect: number };
+  undetected: SkippedItem[];
+  unreadable: SkippedItem[];
+  seconds: Record<string, number>;
+  files: { summary: string; markdown: string; csv: string; plot?: string };
+}
+
+/** Tableau-20 minus its greys (black and grey mark pooled and baseline); cycles past 18 identities. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#a0cbe8', '#ffbe7d', '#ff9d9a', '#8cd17d', '#b6992d', '#f1ce63', '#86bcb6', '#d37295', '#d4a6c8'];
+
+function poseChart(res: PoseKnnResult, layerOrder: string[]): ChartSpec {
+  const rows: Record<string, string | number>[] = [];
+  for (const l of res.layers) {
+    for (const [est, key] of [
+      ['nested CV (unbiased)', 'nested_accuracy'],
+      ['best-k CV (paper style, optimistic)', 'bestk_cv_accuracy'],
+    ] as const) {
+      rows.push({ layer: l.layer, estimate: est, series: 'pooled', accuracy: l.pooled[key] });
+      rows.push({ layer: l.layer, estimate: est, series: 'majority baseline (pooled)', accuracy: l.pooled.majority_baseline });
+      for (const g of l.identities) rows.push({ layer: l.layer, estimate: est, series: g.group, accuracy: g[key] });
+    }
+  }
+  const series = ['pooled', 'majority baseline (pooled)', ...new Set(res.layers.flatMap((l) => l.identities.map((g) => g.group)))];
+  return {
+    title: 'Frontal/profile k-NN accuracy per layer (Fig. 6 analogue)',
+    data: { values: rows },
+    facet: { column: { field: 'estimate', type: 'nominal', title: null, sort: ['nested CV (unbiased)'] } },
+    spec: {
+      width: 360,
+      height: 240,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'layer', type: 'ordinal', sort: layerOrder, title: 'layer' },
+        y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { zero: false } },
+        color: {
+          field: 'series',
+          type: 'nominal',
+          title: 'identity',
+          sort: series,
+          scale: { domain: series, range: ['#000000', '#999999', ...PALETTE] },
+          legend: { labelLimit: 240 },
+        },
+        strokeWidth: { condition: { test: "datum.series === 'pooled'", value: 3.5 }, value: 1.2 },
+        strokeDash: { condition: { test: "datum.series === 'majority baseline (pooled)'", value: [4, 3] }, value: [1, 0] },
+      },
+    },
+  } as ChartSpec;
+}
+
+export async function pose(opts: PoseOptions): Promise<PoseResult> {
+  const timer = stageTimer();
+  const layers = selectProbes(opts.model, opts.layers);
+  const items = opts.identities !== undefined ? selectItems(opts.dataset.items, { identities: opts.identities }) : opts.dataset.items;
+  poseClasses(items); // label errors before the slow part
+  const got = await collectFaces(items, opts.model.alignment, {
+    detect: opts.detect,
+    cache: opts.cache,
+    cacheDir: opts.cacheDir,
+    fallback: 'centre',
+    onProgress: (d, t) => opts.onProgress?.('align', d, t),
+  });
+  timer.lap('align');
+  const used = got.faces.map((f) => f.item);
+  const { classNames, labels } = poseClasses(used);
+  const ids = used.map((it) => it.identity ?? '(none)');
+  const feats = await layerFeatures(opts.model, got.faces.map((f) => f.face), layers, {
+    batch: opts.batch,
+    onProgress: (n) => opts.onProgress?.('features', n, used.length),
+  });
+  timer.lap('features');
+  const knnOpts: Required<PoseKnnOptions> = {
+    ks: opts.ks ?? DEFAULT_KS,
+    folds: opts.folds ?? 10,
+    seed: opts.seed ?? 'facelens',
+    metric: opts.metric ?? 'cosine',
+  };
+  const res = poseKnn(feats, layers.map((l) => l.name), labels, ids, classNames, knnOpts);
+  timer.lap('metrics');
+
+  await mkdir(opts.out, { recursive: true });
+  const files: PoseResult['files'] = {
+    summary: path.join(opts.out, 'summary.json'),
+    markdown: path.join(opts.out, 'table.md'),
+    csv: path.join(opts.out, 'table.csv'),
+  };
+  const layerOrder = layers.map((l) => l.name);
+  if (opts.plots ?? true) {
+    const base = path.join(opts.out, 'plot-accuracy');
+    await writeChart(poseChart(res, layerOrder), base);
+    files.plot = `${base}.png`;
+  }
+  timer.lap('plots');
+
+  const undetectedIds = new Set(got.undetected.map((u) => u.id));
+  const centreUndetected = Object.fromEntries(classNames.map((c) => [c, used.filter((it) => it.label === c && undetectedIds.has(it.id)).length]));
+  const result: PoseResult = {
+    classNames,
+    images: used.length,
+    identities: [...new Set(ids)].sort(),
+    crops: {
+      aligned: got.faces.filter((f) => f.crop === 'aligned').length,
+      centreUndetected,
+      centreNoDetect: got.faces.filter((f) => f.crop === 'centre (--no-detect)').length,
+    },
+    ...res,
+    undetected: got.undetected,
+    unreadable: got.unreadable,
+    seconds: timer.seconds(),
+    files,
+  };
+  const replaced: string[] = [];
+  const body = jsonSafe(
+    {
+      command: 'pose',
+      date: new Date().toISOString(),
+      parameters: {
+        model: opts.model.name,
+        dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length, selected: items.length },
+        identityFilter: opts.identities ?? 'all',
+        layers: layerOrder,
+        classes: classNames.map((c, i) => `${i} = ${c}`).join(', '),
+        features: 'flattened layer features (C x H x W order)',
+        metric: knnOpts.metric === 'cosine' ? 'cosine distance 1 - cos' : 'euclidean',
+        ks: [...knnOpts.ks],
+        folds: knnOpts.folds,
+        seed: String(knnOpts.seed),
+        estimates: {
+          bestk_cv_accuracy: 'crossValidateK: pooled CV accuracy of the k with the highest CV accuracy (what the paper reports; optimistically biased)',
+          nested_accuracy: 'nestedKnnAccuracy: outer folds x inner CV choosing k on each outer training set (unbiased)',
+          majority_baseline: 'share of the larger class (accuracy of always guessing it)',
+        },
+        smallGroups: 'folds = min(folds, n); inner folds = min(folds, n - ceil(n / folds)); groups with one class or < 4 samples are skipped',
+        pooled: 'all selected images together; folds are not grouped by identity, so a test image has same-identity neighbours in training',
+        rules: KNN_RULES,
+        alignment: opts.detect === false ? 'none (centre crop of every image)' : opts.model.alignment,
+        undetectedFaces: 'centre crop of the image (counted per class in crops.centreUndetected); aligned and centre-cropped faces differ in framing, a possible confound',
+      },
+      ...result,
+    },
+    replaced,
+  ) as Record<string, unknown>;
+  await writeJsonAtomic(files.summary, { ...body, nonFiniteReplacedByNull: replaced });
+
+  const pct = (x: number) => (100 * x).toFixed(1);
+  const groupsOrder = ['pooled', ...result.identities.filter((g) => res.layers[0]!.identities.some((r) => r.group === g))];
+  const cell = (l: PoseLayerResult, g: string, f: (r: PoseGroupResult) => string) => {
+    const r = g === 'pooled' ? l.pooled : l.identities.find((x) => x.group === g);
+    return r ? f(r) : '—';
+  };
+  const hdr = ['identity', 'n (' + classNames.join('/') + ')', ...layerOrder];
+  const hdrBase = ['identity', 'n (' + classNames.join('/') + ')', 'majority', ...layerOrder];
+  const countCell = (g: string) => {
+    const r = g === 'pooled' ? res.layers[0]!.pooled : res.layers[0]!.identities.find((x) => x.group === g)!;
+    return `${r.n} (${classNames.map((c) => r.counts[c]).join('/')})`;
+  };
+  const md = [
+    `# Pose (Fig. 6 analogue): frontal/profile k-NN accuracy (%) per layer, model ${opts.model.name}`,
+    '',
+    `${used.length} images, ${result.identities.length} identities; ${knnOpts.metric} distance; k in {${knnOpts.ks.join(',')}}; ${knnOpts.folds}-fold CV, seed ${String(knnOpts.seed)}.`,
+    `Crops: ${result.crops.aligned} aligned, ${Object.entries(centreUndetected).map(([c, k]) => `${k} ${c}`).join(' + ')} centre-cropped (no face detected)${result.crops.centreNoDetect ? `, ${result.crops.centreNoDetect} centre-cropped (--no-detect)` : ''}.`,
+    '',
+    '## Nested CV accuracy (unbiased; k chosen inside each outer training fold); majority = always guessing the larger class',
+    '',
+    markdownTable(
+      hdrBase,
+      groupsOrder.map((g) => [g, countCell(g), cell(res.layers[0]!, g, (r) => pct(r.majority_baseline)), ...res.layers.map((l) => cell(l, g, (r) => pct(r.nested_accuracy)))]),
+    ),
+    '',
+    "## Best-k CV accuracy (the paper's style: k picked and scored on the same folds; optimistic), best k in brackets",
+    '',
+    markdownTable(hdr, groupsOrder.map((g) => [g, countCell(g), ...res.layers.map((l) => cell(l, g, (r) => `${pct(r.bestk_cv_accuracy)} (k=${r.bestK})`))])),
+
+    ...(res.skippedIdentities.length ? ['', 'Skipped identities: ' + res.skippedIdentities.map((s) => `${s.identity} (${s.reason})`).join('; ')] : []),
+  ];
+  await writeFile(files.markdown, md.join('\n') + '\n');
+  await writeFile(
+    files.csv,
+    csvText(
+      ['layer', 'group', 'n', ...classNames.map((c) => `n_${c}`), 'folds', 'inner_folds', 'best_k', 'bestk_cv_accuracy', 'nested_accuracy', 'nested_chosen_k', 'majority_baseline'],
+      res.layers.flatMap((l) =>
+        [l.pooled, ...l.identities].map((r) => [
+          l.layer,
+          r.group,
+          r.n,
+          ...classNames.map((c) => r.counts[c]),
+          r.folds,
+          r.innerFolds,
+          r.bestK,
+          r.bestk_cv_accuracy,
+          r.nested_accuracy,
+          r.nested_chosen_k.join(' '),
+          r.majority_baseline,
+        ]),
+      ),
+    ),
+  );
+  return result;
+}

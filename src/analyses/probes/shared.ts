@@ -1,0 +1,293 @@
+/**
+ * Pieces shared by the layer probes (invariance, correspondence, pose): getting aligned faces with
+ * a stated fallback for detector misses, selecting dataset items, a cosine distance that is exactly
+ * 0 for identical vectors, number-range parsing, and the JSON / Markdown / CSV writers.
+ */
+import { UserError } from '../../cli/errors.js';
+import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
+import type { Point } from '../../data/detector.js';
+import { alignedFaces, loadAlignedBatch } from '../../data/faces.js';
+import type { RgbImage } from '../../data/image.js';
+import type { AlignmentTemplate } from '../../models/face-model.js';
+import { checkMatrix, type FeatureMatrix } from '../metrics/matrix.js';
+
+/** One face a probe works on. */
+export interface ProbeFace {
+  item: DatasetItem;
+  /** template.size x template.size crop. */
+  face: RgbImage;
+  /** 68 landmarks in crop coordinates; absent for centre crops. */
+  landmarks?: Point[];
+  /** How the crop was made. */
+  crop: 'aligned' | 'centre (no face detected)' | 'centre (--no-detect)';
+}
+
+export interface FaceCollection {
+  /** In input order. */
+  faces: ProbeFace[];
+  /** Items where the detector found no face (centre-cropped with fallback 'centre', else left out). */
+  undetected: SkippedItem[];
+  /** Items that could not be read or decoded (always left out). */
+  unreadable: SkippedItem[];
+}
+
+export interface CollectOptions {
+  detect?: boolean;
+  cache?: boolean;
+  cacheDir?: string;
+  /** What to do with items where no face is detected: centre crop them (default) or leave them out. */
+  fallback?: 'centre' | 'skip';
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Detects + aligns every item (through the aligned-face cache); items with no detected face are
+ * centre-cropped (fallback 'centre', as verify does) or left out (fallback 'skip').
+ */
+export async function collectFaces(items: DatasetItem[], template: AlignmentTemplate, opts: CollectOptions = {}): Promise<FaceCollection> {
+  const detect = opts.detect ?? true;
+  const total = items.length;
+  let done = 0;
+  const tick = () => opts.onProgress?.(++done, total);
+  const got = new Map<string, ProbeFace>();
+  const skipped: SkippedItem[] = [];
+  const stream = alignedFaces(items, template, {
+    detect,
+    cache: opts.cache,
+    cacheDir: opts.cacheDir,
+    onSkip: (s) => {
+      skipped.push(s);
+      tick();
+    },
+  });
+  for await (const f of stream) {
+    got.set(f.item.id, {
+      item: f.item,
+      face: f.face,
+      ...(f.landmarks ? { landmarks: f.landmarks } : {}),
+      crop: detect ? 'aligned' : 'centre (--no-detect)',
+    });
+    tick();
+  }
+  const undetected = skipped.filter((s) => s.reason.startsWith('no face'));
+  const unreadable = skipped.filter((s) => !s.reason.startsWith('no face'));
+  if ((opts.fallback ?? 'centre') === 'centre' && undetected.length > 0) {
+    const missed = new Set(undetected.map((u) => u.id));
+    const retry = await loadAlignedBatch(items.filter((it) => missed.has(it.id)), template, { detect: false, cache: false });
+    unreadable.push(...retry.skipped);
+    for (const f of retry.faces) got.set(f.item.id, { item: f.item, face: f.face, crop: 'centre (no face detected)' });
+  }
+  const faces = items.flatMap((it) => {
+    const f = got.get(it.id);
+    return f ? [f] : [];
+  });
+  return { faces, undetected, unreadable };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selecting items
+
+/**
+ * Parses an identity list like `001-010`, `001,003,007-009` or `Alice,Bob`. A token `a-b` whose
+ * two sides are both all digits is an inclusive numeric range (matched against identities that
+ * are all digits, by value, so `1-10` and `001-010` are the same); any other token is matched
+ * literally.
+ */
+export function parseIdentities(spec: string): (identity: string) => boolean {
+  const literal = new Set<string>();
+  const ranges: [number, number][] = [];
+  for (const raw of spec.split(',')) {
+    const t = raw.trim();
+    if (t === '') continue;
+    const m = /^(\d+)-(\d+)$/.exec(t);
+    if (m) {
+      const a = Number(m[1]);
+      const b = Number(m[2]);
+      if (a > b) throw new UserError(`--identities: empty range ${t}`);
+      ranges.push([a, b]);
+    } else literal.add(t);
+  }
+  if (literal.size === 0 && ranges.length === 0) throw new UserError(`--identities: nothing in "${spec}"`);
+  return (id: string) => literal.has(id) || (/^\d+$/.test(id) && ranges.some(([a, b]) => Number(id) >= a && Number(id) <= b));
+}
+
+export interface SelectOptions {
+  /** Identity list (see parseIdentities). */
+  identities?: string;
+  /** Keep only items with this label (e.g. `frontal`). */
+  label?: string;
+  /** Keep at most this many items per identity (in id order). */
+  perIdentity?: number;
+  /** Keep at most this many items overall (in id order). */
+  limit?: number;
+}
+
+/** Filters dataset items; errors when nothing is left. Items keep their (sorted) order. */
+export function selectItems(items: DatasetItem[], opts: SelectOptions): DatasetItem[] {
+  let out = items;
+  if (opts.identities !== undefined) {
+    const keep = parseIdentities(opts.identities);
+    out = out.filter((it) => it.identity !== undefined && keep(it.identity));
+  }
+  if (opts.label !== undefined) out = out.filter((it) => it.label === opts.label);
+  if (opts.perIdentity !== undefined) {
+    const seen = new Map<string, number>();
+    out = out.filter((it) => {
+      const key = it.identity ?? it.id;
+      const c = seen.get(key) ?? 0;
+      seen.set(key, c + 1);
+      return c < opts.perIdentity!;
+    });
+  }
+  if (opts.limit !== undefined) out = out.slice(0, opts.limit);
+  if (out.length === 0) {
+    const what = Object.entries(opts).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(', ');
+    throw new UserError(`no images left after selection (${what || 'none'})`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+/**
+ * Cosine distance of row `ra` of A and row `rb` of B, as half the squared distance of the two
+ * unit vectors: 1/2 |a/|a| - b/|b||^2 = 1 - cos(a, b). Mathematically the same as
+ * metrics/cosine.ts' `cosineDistance`, but computed so that identical rows give exactly 0 (the
+ * 1 - a.b/(|a||b|) form can leave a rounding residue of ~1e-16) and small distances keep their
+ * relative precision. Zero-vector rule as in cosine.ts: both zero -> 0, one zero -> 1.
+ * Float64 accumulation; clamped to [0, 2].
+ */
+export function rowCosineDistance(a: FeatureMatrix, ra: number, b: FeatureMatrix, rb: number): number {
+  if (a.cols !== b.cols) throw new RangeError(`column mismatch: ${a.cols} vs ${b.cols}`);
+  const d = a.cols;
+  const x = a.data, y = b.data;
+  const oa = ra * d, ob = rb * d;
+  let na = 0, nb = 0;
+  for (let k = 0; k < d; k++) {
+    na += x[oa + k]! * x[oa + k]!;
+    nb += y[ob + k]! * y[ob + k]!;
+  }
+  if (na === 0 || nb === 0) return na === 0 && nb === 0 ? 0 : 1;
+  const ia = 1 / Math.sqrt(na), ib = 1 / Math.sqrt(nb);
+  let s = 0;
+  for (let k = 0; k < d; k++) {
+    const t = x[oa + k]! * ia - y[ob + k]! * ib;
+    s += t * t;
+  }
+  const dist = s / 2;
+  return dist > 2 ? 2 : dist;
+}
+
+/** Rows `rows` of `m`, copied into a new matrix (in that order). */
+export function takeRows(m: FeatureMatrix, rows: readonly number[]): FeatureMatrix {
+  checkMatrix(m);
+  const out = new Float32Array(rows.length * m.cols);
+  rows.forEach((r, i) => {
+    if (!(r >= 0 && r < m.rows)) throw new RangeError(`row ${r} out of range (${m.rows} rows)`);
+    out.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols);
+  });
+  return { data: out, rows: rows.length, cols: m.cols };
+}
+
+/**
+ * Values start, start + step, ..., up to stop inclusive (within step/1e6), each rounded to 10
+ * significant digits so 0.1 steps print as 0.7, not 0.7000000000000001.
+ */
+export function rangeValues(start: number, stop: number, step: number): number[] {
+  if (![start, stop, step].every(Number.isFinite) || step <= 0 || stop < start) {
+    throw new RangeError(`bad range ${start}:${stop}:${step} (need start <= stop, step > 0)`);
+  }
+  const n = Math.floor((stop - start) / step + 1e-6);
+  if (n > 10_000) throw new RangeError(`range ${start}:${stop}:${step} has more than 10,000 values`);
+  return Array.from({ length: n + 1 }, (_, i) => Number((start + i * step).toPrecision(10)));
+}
+
+/** Parses `start:stop:step` (a range) or `v1,v2,...` (a list) into numbers. */
+export function parseValues(spec: string, what: string): number[] {
+  const s = spec.trim();
+  try {
+    if (s.includes(':')) {
+      const parts = s.split(':').map((p) => Number(p.trim()));
+      if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p))) throw new RangeError('expected start:stop:step');
+      return rangeValues(parts[0]!, parts[1]!, parts[2]!);
+    }
+    const vals = s.split(',').map((p) => p.trim()).filter(Boolean).map(Number);
+    if (vals.length === 0 || vals.some((v) => !Number.isFinite(v))) throw new RangeError('expected numbers');
+    return vals;
+  } catch (e) {
+    throw new UserError(`${what}: cannot read "${spec}" (${e instanceof Error ? e.message : String(e)}; use start:stop:step or a,b,c)`);
+  }
+}
+
+/**
+ * A copy of `value` fit for `writeJsonAtomic`: typed arrays become plain arrays, and every
+ * non-finite number becomes null, with its path recorded in `replaced` (the summary lists them,
+ * so a null is never silent).
+ */
+export function jsonSafe(value: unknown, replaced: string[] = [], where = '$'): unknown {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return value;
+    replaced.push(`${where} (${value})`);
+    return null;
+  }
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return jsonSafe(Array.from(value as unknown as ArrayLike<number>), replaced, where);
+  }
+  if (Array.isArray(value)) return value.map((v, i) => jsonSafe(v, replaced, `${where}[${i}]`));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = jsonSafe(v, replaced, `${where}.${k}`);
+    return out;
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+export function markdownTable(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+  const a = align ?? header.map((_, i) => (i === 0 ? 'l' : 'r'));
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    `| ${header.map(esc).join(' | ')} |`,
+    `|${a.map((x) => (x === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** One CSV line (RFC 4180 quoting where needed); numbers are written in full precision. */
+export function csvLine(cells: (string | number | boolean | null | undefined)[]): string {
+  return cells
+    .map((c) => {
+      if (c === null || c === undefined) return '';
+      const s = typeof c === 'number' ? (Number.isFinite(c) ? String(c) : '') : String(c);
+      return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    })
+    .join(',');
+}
+
+export function csvText(header: string[], rows: (string | number | boolean | null | undefined)[][]): string {
+  return [csvLine(header), ...rows.map(csvLine)].join('\n') + '\n';
+}
+
+/** `mean ± std` with a fixed number of decimals; '—' when undefined. */
+export function pm(mean: number, std: number, digits = 3): string {
+  if (!Number.isFinite(mean)) return '—';
+  return `${mean.toFixed(digits)} ± ${Number.isFinite(std) ? std.toFixed(digits) : '—'}`;
+}
+
+/** Wall-clock stage timer: `lap('align')` records seconds since the previous lap. */
+export function stageTimer(): { lap: (name: string) => void; seconds: () => Record<string, number> } {
+  const t0 = performance.now();
+  let last = t0;
+  const out: Record<string, number> = {};
+  return {
+    lap(name) {
+      const now = performance.now();
+      out[name] = (out[name] ?? 0) + (now - last) / 1000;
+      last = now;
+    },
+    seconds: () => ({ ...out, total: (performance.now() - t0) / 1000 }),
+  };
+}

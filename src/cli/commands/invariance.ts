@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { invariance, TRANSFORMS, type BorderFill, type TransformKind } from '../../analyses/probes/invariance.js';
+import { parseValues, selectItems } from '../../analyses/probes/shared.js';
+import { loadModel } from '../../models/registry.js';
+import { openDatasetArgs } from '../dataset-arg.js';
+import { UserError } from '../errors.js';
+import { info, result } from '../log.js';
+import { addDataOptions, addModelOption, intArg } from '../options.js';
+import { progress, type Progress } from '../progress.js';
+
+/** One progress bar per stage, fed with (stage, done, total) callbacks; shared by the probe commands. */
+export function stageBars(): { onProgress: (stage: string, done: number, total: number) => void; stop: () => void } {
+  const bars: Partial<Record<string, { bar: Progress; last: number }>> = {};
+  return {
+    onProgress(stage, done, total) {
+      const b = (bars[stage] ??= { bar: progress(stage, total), last: 0 });
+      b.bar.tick(done - b.last);
+      b.last = done;
+    },
+    stop() {
+      for (const b of Object.values(bars)) b?.bar.stop();
+    },
+  };
+}
+
+export function registerInvariance(program: Command): void {
+  const cmd = program
+    .command('invariance')
+    .description('feature invariance per layer (paper Fig. 4): cosine distance to the original under vertical translation, rotation and scale of the aligned face')
+    .argument('<inputs...>', 'a dataset folder, a CSV list, or image files')
+    .option('-l, --layers <names>', 'comma-separated probe layers, or "all"', 'all')
+    .option('--translate <range>', 'vertical translation in px, start:stop:step or a,b,c ("none" to skip)', '-60:60:10')
+    .option('--rotate <range>', 'in-plane rotation in degrees, counter-clockwise positive ("none" to skip)', '-60:60:10')
+    .option('--scale <range>', 'scale factors ("none" to skip)', '0.5:1.5:0.1')
+    .option('--border <mode>', 'fill for pixels moved in from outside the crop: replicate (nearest edge pixel) or black', 'replicate')
+    .option('--limit <n>', 'use only the first n images (in id order)', intArg('--limit'))
+    .option('--no-plots', 'skip the PNG/SVG plots and the example sheet')
+    .option('-o, --out <dir>', 'output folder', 'facelens-out/invariance');
+  addModelOption(cmd);
+  addDataOptions(cmd).action(async (inputs: string[], opts) => {
+    if (opts.border !== 'replicate' && opts.border !== 'black') throw new UserError(`--border must be replicate or black (got "${opts.border}")`);
+    const ranges: Partial<Record<TransformKind, number[]>> = {};
+    const flag: Record<TransformKind, string> = { translate_y: 'translate', rotate: 'rotate', scale: 'scale' };
+    for (const t of TRANSFORMS) {
+      const spec = String(opts[flag[t]]);
+      ranges[t] = spec === 'none' ? [] : parseValues(spec, `--${flag[t]}`);
+    }
+    const model = await loadModel(opts.model);
+    const dataset = await openDatasetArgs(inputs);
+    if (opts.limit !== undefined) dataset.items = selectItems(dataset.items, { limit: opts.limit });
+    const bars = stageBars();
+    const r = await invariance({
+      model,
+      dataset,
+      out: opts.out,
+      layers: opts.layers,
+      ranges,
+      border: opts.border as BorderFill,
+      batch: opts.batch,
+      detect: opts.detect,
+      cache: opts.cache,
+      cacheDir: opts.cacheDir,
+      plots: opts.plots,
+      onProgress: bars.onProgress,
+    });
+    bars.stop();
+    info(`${r.images.length} images; ${r.undetected.length} had no detected face (centre-cropped), ${r.unreadable.length} unreadable`);
+    info(`time: ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
+    for (const c of r.transforms) {
+      const last = c.values.length - 1;
+      result(`${c.transform} (${c.values[0]}..${c.values[last]} ${c.unit}), mean distance at the extremes:`);
+      for (const l of c.layers) result(`  ${l.layer.padEnd(12)} ${l.mean[0]!.toFixed(4)}  ${l.mean[last]!.toFixed(4)}`);
+    }
+    result(r.files.summary);
+  });
+}
