@@ -9,10 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 /** Debian's interpreter (python3-torch installs there, not into pyenv's python3). */
 export const PYTHON = process.env.FACELENS_BENCH_PYTHON ?? '/usr/bin/python3';
-const PACKAGES = ['python3-torch', 'python3-onnx', 'python3-numpy'];
+/**
+ * Debian's PyTorch, its ONNX reader, and OpenBLAS: Debian's python3-torch links the generic
+ * libblas.so.3, which is the (very slow) reference BLAS unless an optimised one such as
+ * libopenblas0 is installed; PyTorch's GEMM paths (fully connected layers, the im2col convolutions
+ * it uses for small batch-1 inputs) then run several times slower, which would flatter facelens.
+ */
+const PACKAGES = ['python3-torch', 'python3-onnx', 'python3-numpy', 'libopenblas0'];
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_ref.py');
 
-export type TorchStatus = { available: true; python: string; installed_now: boolean } | { available: false; reason: string };
+export type TorchStatus =
+  | { available: true; python: string; installed_now: string[]; openblas: boolean }
+  | { available: false; reason: string };
 
 function importsOk(): boolean {
   if (!fs.existsSync(PYTHON)) return false;
@@ -20,29 +28,52 @@ function importsOk(): boolean {
   return r.status === 0;
 }
 
-function aptInstall(log: (m: string) => void, update: boolean): boolean {
+function hasOpenBlas(): boolean {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', 'libopenblas0-pthread', 'libopenblas0-openmp', 'libopenblas0-serial'], { encoding: 'utf8' });
+  return (r.stdout ?? '').includes('install ok installed');
+}
+
+function aptInstall(log: (m: string) => void, packages: string[], update: boolean): boolean {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (update) {
     log('apt-get update');
     spawnSync('apt-get', ['update'], { stdio: ['ignore', 2, 2], env, timeout: 300_000 });
   }
-  log(`apt-get install -y ${PACKAGES.join(' ')}`);
-  const r = spawnSync('apt-get', ['install', '-y', ...PACKAGES], { stdio: ['ignore', 2, 2], env, timeout: 900_000 });
+  log(`apt-get install -y ${packages.join(' ')}`);
+  const r = spawnSync('apt-get', ['install', '-y', ...packages], { stdio: ['ignore', 2, 2], env, timeout: 900_000 });
   return r.status === 0;
 }
 
+/**
+ * PyTorch is used when /usr/bin/python3 imports torch, onnx and numpy. Missing pieces (OpenBLAS
+ * included) are installed with apt-get when we are root and apt-get exists; otherwise PyTorch is
+ * recorded as unavailable (or, for OpenBLAS alone, used with a warning in the results).
+ */
 export function ensureTorch(log: (m: string) => void): TorchStatus {
-  if (importsOk()) return { available: true, python: PYTHON, installed_now: false };
+  const haveTorch = importsOk();
+  const haveBlas = hasOpenBlas();
+  if (haveTorch && haveBlas) return { available: true, python: PYTHON, installed_now: [], openblas: true };
   const aptGet = ['/usr/bin/apt-get', '/bin/apt-get'].find((p) => fs.existsSync(p));
   const root = process.getuid?.() === 0;
+  const missing = haveTorch ? ['libopenblas0'] : PACKAGES;
   if (!aptGet || !root) {
-    return { available: false, reason: `${PYTHON} cannot import torch/onnx/numpy and apt-get is ${aptGet ? 'not usable (not root)' : 'absent'}` };
+    const why = `apt-get is ${aptGet ? 'not usable (not root)' : 'absent'}`;
+    if (haveTorch) {
+      log(`WARNING: no OpenBLAS (${why}); PyTorch runs on the reference BLAS and is slower than it should be`);
+      return { available: true, python: PYTHON, installed_now: [], openblas: false };
+    }
+    return { available: false, reason: `${PYTHON} cannot import torch/onnx/numpy and ${why}` };
   }
-  log('PyTorch missing: installing python3-torch python3-onnx python3-numpy with apt-get');
-  if (!(aptInstall(log, false) && importsOk()) && !(aptInstall(log, true) && importsOk())) {
-    return { available: false, reason: 'apt-get install python3-torch python3-onnx python3-numpy failed' };
+  log(`installing ${missing.join(' ')} with apt-get`);
+  const ok = () => importsOk() && hasOpenBlas();
+  if (!(aptInstall(log, missing, false) && ok()) && !(aptInstall(log, missing, true) && ok())) {
+    if (importsOk()) {
+      log('WARNING: OpenBLAS could not be installed; PyTorch runs on the reference BLAS');
+      return { available: true, python: PYTHON, installed_now: [], openblas: false };
+    }
+    return { available: false, reason: `apt-get install ${missing.join(' ')} failed` };
   }
-  return { available: true, python: PYTHON, installed_now: true };
+  return { available: true, python: PYTHON, installed_now: missing, openblas: true };
 }
 
 export interface TorchArgs {
@@ -173,6 +204,10 @@ export class TorchServer {
   private deadError(): Error {
     const code = this.child.exitCode ?? this.child.signalCode;
     return new Error(`torch_ref.py exited (${code}): ${this.errTail.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   async time(cmd: TorchCommand): Promise<TorchTiming> {

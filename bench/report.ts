@@ -22,6 +22,13 @@ const fmt = (v: number | null | undefined, digits = 2): string => {
 };
 const sci = (v: number | undefined): string => (v === undefined ? 'n/a' : v === 0 ? '0' : v.toExponential(1));
 
+function blasShort(b: string | undefined): string {
+  if (!b) return 'BLAS unknown';
+  if (b.includes('OpenBLAS')) return 'OpenBLAS';
+  if (b.includes('reference')) return 'reference BLAS: slow, install libopenblas0';
+  return b;
+}
+
 function cell(t: T | undefined, torch = false): string {
   if (!t) return '—';
   const s = fmt(t.img_per_s);
@@ -30,39 +37,65 @@ function cell(t: T | undefined, torch = false): string {
 
 export function writeMarkdown(r: Any): string {
   const m = r.machine;
+  const ok = Object.entries<Any>(r.models).filter(([, mr]) => !mr.failed);
+  const failed = Object.entries<Any>(r.models).filter(([, mr]) => mr.failed);
   const lines: string[] = [];
   lines.push('# facelens benchmark', '');
   lines.push(
-    `${r.date} · ${m.cpu_model}, ${m.cores} cores (${(m.cpu_flags ?? []).join(', ')}), ${m.total_mem_gb} GB · node ${m.node}, onnxruntime-node ${m.onnxruntime_node}, tfjs ${m.tfjs} (${m.tfjs_backend}), PyTorch ${m.pytorch?.version ?? `unavailable (${m.pytorch?.unavailable})`} · ${r.settings.threads} threads · load average ${m.loadavg_start.map((l: number) => l.toFixed(2)).join('/')} at start, ${m.loadavg_end.map((l: number) => l.toFixed(2)).join('/')} at end · ${r.duration_s.toFixed(0)} s${r.settings.quick ? ' · --quick' : ''}`,
+    `${r.date} · ${m.cpu_model}, ${m.cores} cores (${(m.cpu_flags ?? []).join(', ')}), ${m.total_mem_gb} GB · node ${m.node}, onnxruntime-node ${m.onnxruntime_node}, tfjs ${m.tfjs} (${m.tfjs_backend}), PyTorch ${m.pytorch?.version ? `${m.pytorch.version} (${blasShort(m.pytorch.blas)})` : `unavailable (${m.pytorch?.unavailable})`} · ${r.settings.threads} threads · load average ${m.loadavg_start.map((l: number) => l.toFixed(2)).join('/')} at start, ${m.loadavg_end.map((l: number) => l.toFixed(2)).join('/')} at end · ${r.duration_s.toFixed(0)} s${r.settings.quick ? ' · --quick' : ''}`,
     '',
   );
-  lines.push('Images/s (median run; higher is better). Gradient = d(sum(output))/d(input) at batch 8.', '');
+  if (r.quality?.warning) lines.push(`> **Noisy machine.** ${r.quality.warning}`, '');
+  lines.push('Images/s (median run; higher is better). Input gradient = d(sum(output))/d(input); output = embedding for dlib-resnet, fc7 for vgg16-random. PyTorch: the faster memory format in brackets.', '');
   lines.push('| model | measure | ONNX Runtime | TF.js WASM | PyTorch CPU |');
   lines.push('|---|---|---:|---:|---:|');
-  for (const [name, mr] of Object.entries<Any>(r.models)) {
+  for (const [name, mr] of ok) {
     for (const b of r.settings.batches as number[]) {
       lines.push(
         `| ${name} | forward, batch ${b} | ${cell(mr.forward.onnxruntime?.[b])} | ${cell(mr.forward.tfjs_wasm?.[b])} | ${cell(mr.forward.pytorch?.[b], true)} |`,
       );
     }
-    const g = r.settings.gradient_batch;
-    lines.push(`| ${name} | input gradient, batch ${g} | — | ${cell(mr.gradient.tfjs_wasm?.[g])} | ${cell(mr.gradient.pytorch?.[g], true)} |`);
+    const gb = new Set<string>([String(r.settings.gradient_batch), ...Object.keys(mr.gradient.tfjs_wasm ?? {}), ...Object.keys(mr.gradient.pytorch ?? {})]);
+    for (const g of [...gb].sort((a, b) => Number(a) - Number(b))) {
+      lines.push(`| ${name} | input gradient, batch ${g} | — | ${cell(mr.gradient.tfjs_wasm?.[g])} | ${cell(mr.gradient.pytorch?.[g], true)} |`);
+    }
+  }
+  lines.push('');
+  lines.push(
+    `Background load: CPU cores other processes used while each figure was measured (machine-wide busy time minus the engine's own; ${r.machine.cores} cores in all). High values mean that figure is depressed, multi-threaded engines with spin barriers (PyTorch's OpenMP) the most.`,
+    '',
+  );
+  lines.push('| model | measure | ONNX Runtime | TF.js WASM | PyTorch CPU |');
+  lines.push('|---|---|---:|---:|---:|');
+  const bgc = (t: Any) => {
+    if (!t) return '—';
+    const v = t.best ? t[t.best]?.background_cores : t.background_cores;
+    return v === undefined ? 'n/a' : v.toFixed(2);
+  };
+  for (const [name, mr] of ok) {
+    for (const b of r.settings.batches as number[]) {
+      lines.push(`| ${name} | forward, batch ${b} | ${bgc(mr.forward.onnxruntime?.[b])} | ${bgc(mr.forward.tfjs_wasm?.[b])} | ${bgc(mr.forward.pytorch?.[b])} |`);
+    }
+    const gb = new Set<string>([...Object.keys(mr.gradient.tfjs_wasm ?? {}), ...Object.keys(mr.gradient.pytorch ?? {})]);
+    for (const g of [...gb].sort((a, b) => Number(a) - Number(b))) {
+      lines.push(`| ${name} | input gradient, batch ${g} | — | ${bgc(mr.gradient.tfjs_wasm?.[g])} | ${bgc(mr.gradient.pytorch?.[g])} |`);
+    }
   }
   lines.push('');
   lines.push('| model | forward_vs_pytorch (ORT / PyTorch img/s, batch 8; target >= 1) | same, fastest runs | gradient_vs_pytorch (facelens best / PyTorch, batch 8) |');
   lines.push('|---|---:|---:|---:|');
-  for (const [name, mr] of Object.entries<Any>(r.models)) {
+  for (const [name, mr] of ok) {
     const gEngine = mr.gradient_best_engine ? ` (${mr.gradient_best_engine})` : '';
     lines.push(`| ${name} | ${fmt(mr.forward_vs_pytorch)} | ${fmt(mr.forward_vs_pytorch_best_run)} | ${fmt(mr.gradient_vs_pytorch, 3)}${gEngine} |`);
   }
   lines.push('');
   lines.push(
-    `Agreement on the same seeded batch of ${r.settings.check_batch} images: max abs diff (and max abs diff / max |reference|); float64 = PyTorch in double precision on the first ${r.settings.float64_images} images; gradients as relative L2 error (max-abs relative in brackets).`,
+    `Agreement on the same seeded batch of ${r.settings.check_batch} images: max abs diff (and max abs diff / max |reference|); float64 = PyTorch in double precision on the first images (${Object.entries(r.settings.float64_images).map(([k, v]) => `${k}: ${v}`).join(', ')}); input gradients (float32 engines vs float64, on those images) as relative L2 error (max-abs relative in brackets).`,
     '',
   );
   lines.push('| model | ORT vs PyTorch (float32) | ORT vs float64 | TF.js vs ORT | input gradient vs float64 |');
   lines.push('|---|---|---|---|---|');
-  for (const [name, mr] of Object.entries<Any>(r.models)) {
+  for (const [name, mr] of ok) {
     const agr = mr.agreement ?? {};
     const ortPt = Object.entries<Any>(agr.onnxruntime_vs_pytorch ?? {})
       .map(([o, byFmt]) => {
@@ -83,7 +116,10 @@ export function writeMarkdown(r: Any): string {
       .join('; ');
     lines.push(`| ${name} | ${ortPt || 'n/a'} | ${ortF64 || 'n/a'} | ${tfOrt || 'n/a'} | ${grads || 'n/a'} |`);
   }
-  const errs = Object.entries<Any>(r.models).flatMap(([name, mr]) => Object.entries<string>(mr.errors ?? {}).map(([k, v]) => `- ${name} / ${k}: ${v}`));
+  const errs = [
+    ...failed.map(([name, mr]) => `- ${name}: benchmark failed: ${mr.failed}`),
+    ...ok.flatMap(([name, mr]) => Object.entries<string>(mr.errors ?? {}).map(([k, v]) => `- ${name} / ${k}: ${v}`)),
+  ];
   if (errs.length) lines.push('', 'Not measured:', ...errs);
   lines.push(
     '',

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { OrtEngine } from '../src/engine/ort-engine.js';
 import type { FaceModel } from '../src/models/face-model.js';
 import { loadDlibResnet } from '../src/models/builtin/dlib-resnet.js';
-import { diff, errorText, mulberry32, roundConfig, summarize, timeRuns, type Diff, type IterConfig, type Timing } from './measure.js';
+import { BackgroundLoad, CpuMeter, diff, errorText, mulberry32, roundConfig, summarize, timeRuns, type Diff, type IterConfig, type Timing } from './measure.js';
 import { ensureTorch, PYTHON, readF32, TorchServer, type TorchStatus } from './pytorch-side.js';
 import { benchTfjs, tfjsInfo, type TfjsResult } from './tfjs-side.js';
 import { loadVgg16Random } from './vgg16-random.js';
@@ -43,6 +43,12 @@ interface ModelSpec {
   rounds: number;
   tfjsForward: IterConfig;
   tfjsGradient: IterConfig;
+  /** Batch of TF.js' input-gradient timing (GRAD_BATCH unless it does not fit WASM's heap). */
+  tfjsGradBatch: number;
+  /** Why tfjsGradBatch differs from GRAD_BATCH. */
+  tfjsGradNote?: string;
+  /** Images of the check batch that PyTorch also runs in float64 (ground truth for every engine). */
+  f64Images: number;
 }
 
 const MODELS: ModelSpec[] = [
@@ -55,25 +61,30 @@ const MODELS: ModelSpec[] = [
     rounds: 3,
     tfjsForward: { warmup: 1, minIters: 3, maxIters: 100, minTime: 3 },
     tfjsGradient: { warmup: 1, minIters: 3, maxIters: 50, minTime: 3 },
+    tfjsGradBatch: 8,
+    f64Images: 2,
   },
   {
     name: 'vgg16-random',
     load: () => loadVgg16Random(),
     output: 'fc7',
     checkOutputs: ['fc7', 'pool5'],
-    fast: { warmup: 1, minIters: 4, maxIters: 50, minTime: 3 },
-    rounds: 2,
-    // ~1 img/s forward and well under that for the gradient: one warm-up, then few timed runs.
+    // ~30 GFLOP per image: few runs, one round (batch-level alternation only).
+    fast: { warmup: 1, minIters: 2, maxIters: 20, minTime: 3 },
+    rounds: 1,
+    // Well under 1 img/s in TF.js: one warm-up, then few timed runs.
     tfjsForward: { warmup: 1, minIters: 1, maxIters: 3, minTime: 3 },
-    tfjsGradient: { warmup: 1, minIters: 1, maxIters: 1, minTime: 0 },
+    tfjsGradient: { warmup: 1, minIters: 1, maxIters: 3, minTime: 3 },
+    tfjsGradBatch: 1,
+    tfjsGradNote:
+      'TF.js batch-8 input gradient not attempted: it fails with "memory access out of bounds" (WASM heap, 4 GB: ~553 MB of weights plus batch-8 activations); timed at batch 1 instead',
+    f64Images: 1,
   },
 ];
 
 const BATCHES = [1, 8];
 const GRAD_BATCH = 8;
 const CHECK_BATCH = 8;
-/** Images of the check batch that PyTorch also runs in float64 (ground truth for both engines). */
-const F64_IMAGES = 2;
 
 function quick(c: IterConfig): IterConfig {
   return { warmup: Math.min(c.warmup, 1), minIters: Math.min(c.minIters, 2), maxIters: Math.min(c.maxIters, 20), minTime: c.minTime / 3 };
@@ -138,8 +149,7 @@ interface ModelResult {
   agreement: {
     onnxruntime_vs_pytorch?: Record<string, Record<string, Diff>>;
     tfjs_vs_onnxruntime?: Record<string, Diff>;
-    tfjs_gradient_vs_pytorch?: Record<string, Diff>;
-    /** Against PyTorch float64 on the first F64_IMAGES check images. */
+    /** Against PyTorch float64 on the first spec.f64Images check images. */
     onnxruntime_vs_float64?: Record<string, Diff>;
     gradient_vs_float64?: Record<string, Diff>;
   };
@@ -209,7 +219,7 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
           checkBatch: CHECK_BATCH,
           checkDir: tmp,
           gradBatch: GRAD_BATCH,
-          f64Images: F64_IMAGES,
+          f64Images: spec.f64Images,
           threads: opts.threads,
           timeoutS: 900,
         });
@@ -261,11 +271,19 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
     const ortTimes = new Map<number, number[]>();
     const torchTimes = new Map<string, number[]>();
     const push = <K>(m: Map<K, number[]>, k: K, v: number[]) => m.set(k, [...(m.get(k) ?? []), ...v]);
-    const timeTorch = async (op: 'forward' | 'gradient', batch: number, c: IterConfig) => {
+    const meter = new CpuMeter();
+    const bg = new BackgroundLoad();
+    // The agreement run at CHECK_BATCH (forward, every engine and format) counts as a warm-up run.
+    const afterCheck = (c: IterConfig, op: 'forward' | 'gradient', b: number, r: number): IterConfig =>
+      r === 0 && op === 'forward' && b === CHECK_BATCH ? { ...c, warmup: Math.max(0, c.warmup - 1) } : c;
+    const timeTorch = async (op: 'forward' | 'gradient', batch: number, c0: IterConfig, r: number) => {
       if (!torch) return;
+      const c = afterCheck(c0, op, batch, r);
       for (const fmt of torch.formats) {
         try {
+          const s = meter.start(torch.pid ? [torch.pid] : []);
           const t = await torch.time({ op, batch, format: fmt, warmup: c.warmup, min_iters: c.minIters, max_iters: c.maxIters, min_time: c.minTime });
+          bg.add(`pytorch/${op}/${batch}/${fmt}`, meter.stop(s));
           push(torchTimes, `${op}/${batch}/${fmt}`, t.times_ms);
         } catch (e) {
           res.errors[`pytorch_${op}_${batch}_${fmt}`] = errorText(e);
@@ -280,18 +298,27 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
         if (engine) {
           const e = engine;
           const x = slice(b);
-          const times = await timeRuns(() => e.run(x, b, [spec.output]), c);
-          push(ortTimes, b, times);
-          log(`${spec.name}: onnxruntime forward batch ${b}: ${summarize(times, b, c.warmup).img_per_s.toFixed(2)} img/s (${times.length} runs)`);
+          try {
+            const s = meter.start();
+            const times = await timeRuns(() => e.run(x, b, [spec.output]), afterCheck(c, 'forward', b, r));
+            bg.add(`onnxruntime/${b}`, meter.stop(s));
+            push(ortTimes, b, times);
+            log(`${spec.name}: onnxruntime forward batch ${b}: ${summarize(times, b, c.warmup).img_per_s.toFixed(2)} img/s (${times.length} runs)`);
+          } catch (err) {
+            res.errors[`onnxruntime_forward_${b}`] = errorText(err);
+            log(`${spec.name}: onnxruntime forward batch ${b} failed: ${errorText(err)}`);
+          }
         }
-        await timeTorch('forward', b, c);
+        await timeTorch('forward', b, c, r);
       }
-      await timeTorch('gradient', GRAD_BATCH, c);
+      await timeTorch('gradient', GRAD_BATCH, c, r);
     }
     const warmupTotal = (c: IterConfig) => c.warmup + (rounds - 1) * Math.min(c.warmup, 1);
     if (engine) {
       res.forward.onnxruntime = {};
-      for (const [b, times] of ortTimes) res.forward.onnxruntime[b] = summarize(times, b, warmupTotal(fast), rounds);
+      for (const [b, times] of ortTimes) {
+        res.forward.onnxruntime[b] = { ...summarize(times, b, warmupTotal(fast), rounds), background_cores: bg.cores(`onnxruntime/${b}`) };
+      }
       await engine.release();
     }
     if (torch) {
@@ -299,7 +326,7 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
         const byFmt: Record<string, Timing> = {};
         for (const fmt of torch!.formats) {
           const times = torchTimes.get(`${op}/${b}/${fmt}`);
-          if (times?.length) byFmt[fmt] = summarize(times, b, warmupTotal(fast), rounds);
+          if (times?.length) byFmt[fmt] = { ...summarize(times, b, warmupTotal(fast), rounds), background_cores: bg.cores(`pytorch/${op}/${b}/${fmt}`) };
         }
         const fmts = Object.keys(byFmt);
         if (fmts.length === 0) return undefined;
@@ -325,7 +352,7 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
         input,
         checkBatch: CHECK_BATCH,
         batches: BATCHES,
-        gradBatch: GRAD_BATCH,
+        gradBatch: spec.tfjsGradBatch,
         forwardCfg: cfg(spec.tfjsForward),
         gradientCfg: cfg(spec.tfjsGradient),
         log: (m) => log(`${spec.name}: ${m}`),
@@ -339,18 +366,13 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
           if (r.outputs[o]) res.agreement.tfjs_vs_onnxruntime[o] = diff(r.outputs[o], ortOut[o]);
         }
       }
-      if (r.inputGradient) {
-        const ig = r.inputGradient;
-        for (const [fmt, g] of Object.entries(torchGrad)) {
-          if (fmt === 'float64') {
-            res.agreement.gradient_vs_float64 ??= {};
-            res.agreement.gradient_vs_float64.tfjs_wasm = diff(ig.subarray(0, g.length), g);
-          } else {
-            res.agreement.tfjs_gradient_vs_pytorch ??= {};
-            res.agreement.tfjs_gradient_vs_pytorch[fmt] = diff(ig, g);
-          }
-        }
+      if (r.inputGradient && torchGrad.float64) {
+        const ref = torchGrad.float64;
+        const n = Math.min(ref.length, r.inputGradient.length);
+        res.agreement.gradient_vs_float64 ??= {};
+        res.agreement.gradient_vs_float64.tfjs_wasm = diff(r.inputGradient.subarray(0, n), ref.subarray(0, n));
       }
+      if (spec.tfjsGradNote) res.errors.tfjs_gradient_batch_8 = spec.tfjsGradNote;
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -411,22 +433,49 @@ async function main(): Promise<void> {
   const models: Record<string, ModelResult> = {};
   for (const name of names) {
     const spec = MODELS.find((m) => m.name === name)!;
-    models[name] = await benchModel(spec, { quick: values.quick, torch, tfjs: !values['no-tfjs'], threads });
+    try {
+      models[name] = await benchModel(spec, { quick: values.quick, torch, tfjs: !values['no-tfjs'], threads });
+    } catch (e) {
+      log(`${name}: failed: ${errorText(e)}`);
+      models[name] = { failed: errorText(e) } as unknown as ModelResult;
+    }
   }
 
   const torchInfo = Object.values(models).find((m) => m.pytorch_info)?.pytorch_info;
+  // How contaminated were the measurements by other processes?
+  const bgs: number[] = [];
+  const collect = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'background_cores' && typeof x === 'number') bgs.push(x);
+      else collect(x);
+    }
+  };
+  for (const m of Object.values(models)) collect({ f: m.forward, g: m.gradient });
+  const maxBg = bgs.length ? Math.max(...bgs) : null;
+  const meanBg = bgs.length ? bgs.reduce((a, b) => a + b, 0) / bgs.length : null;
+  const quality = {
+    background_cores_max: maxBg,
+    background_cores_mean: meanBg === null ? null : +meanBg.toFixed(2),
+    warning:
+      maxBg !== null && maxBg > 0.25 * os.availableParallelism()
+        ? `Other processes used ${meanBg!.toFixed(2)} of ${os.availableParallelism()} cores on average (up to ${maxBg.toFixed(2)}) while this ran: every figure is depressed, PyTorch's most (its OpenMP threads wait at spin barriers for descheduled peers), so the ratios favour facelens. Rerun on a quiet machine before relying on them.`
+        : null,
+  };
+  if (quality.warning) log(`WARNING: ${quality.warning}`);
   const results = {
     date: started.toISOString(),
     duration_s: (performance.now() - T0) / 1000,
+    quality,
     settings: {
       batches: BATCHES,
       gradient_batch: GRAD_BATCH,
       check_batch: CHECK_BATCH,
-      float64_images: F64_IMAGES,
+      float64_images: Object.fromEntries(names.map((n) => [n, MODELS.find((m) => m.name === n)!.f64Images])),
       threads,
       quick: values.quick,
       method:
-        'per engine and batch: warm-up runs, then timed runs until >= minIters and >= minTime s (<= maxIters); img/s = batch / median run time (img_per_s_best: batch / fastest run). ONNX Runtime and PyTorch (one persistent torch_ref.py --serve process) alternate in `rounds` rounds, each with its share of the runs and one warm-up run after the first round, so both see the same background load; TF.js runs afterwards. Forward = one output read back to host. Gradient = d(sum(output))/d(input). Same seeded input batch for every engine.',
+        'per engine and batch: warm-up runs (the forward agreement run at the check batch counts as one), then timed runs until >= minIters and >= minTime s (<= maxIters); img/s = batch / median run time (img_per_s_best: batch / fastest run). ONNX Runtime and PyTorch (one persistent torch_ref.py --serve process) alternate in `rounds` rounds, each with its share of the runs and one warm-up run after the first round, so both see the same background load; TF.js runs afterwards. Forward = one output read back to host. Gradient = d(sum(output))/d(input). Same seeded input batch for every engine.',
       iterations: Object.fromEntries(names.map((n) => [n, MODELS.find((m) => m.name === n)])),
       onnxruntime: `intraOpNumThreads ${threads}, interOpNumThreads 1, graphOptimizationLevel all (OrtEngine)`,
       pytorch: `torch.set_num_threads(${threads}), set_num_interop_threads(1), OMP_NUM_THREADS=${threads}, eval, no_grad for forward; NCHW-contiguous and channels_last both timed, the faster reported`,
@@ -444,7 +493,15 @@ async function main(): Promise<void> {
       onnxruntime_node: pkgVersion('onnxruntime-node'),
       ...tfjsInfo(),
       pytorch: torch.available
-        ? { version: torchInfo?.torch_version ?? 'unknown', python: torchInfo?.python, numpy: torchInfo?.numpy_version, onnx: torchInfo?.onnx_version, mkldnn: torchInfo?.mkldnn, installed_now: torch.installed_now }
+        ? {
+            version: torchInfo?.torch_version ?? 'unknown',
+            python: torchInfo?.python,
+            numpy: torchInfo?.numpy_version,
+            onnx: torchInfo?.onnx_version,
+            mkldnn: torchInfo?.mkldnn,
+            blas: torchInfo?.blas,
+            installed_now: torch.installed_now,
+          }
         : { unavailable: torch.reason },
     },
     models,

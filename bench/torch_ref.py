@@ -248,6 +248,32 @@ def measure(fn, batch, warmup, min_iters, max_iters, min_time):
     }
 
 
+def blas_in_use():
+    """The BLAS library this process has mapped (Debian picks it with update-alternatives)."""
+    torch.randn(64, 64) @ torch.randn(64, 64)
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                name = os.path.basename(path)
+                if "blas" in name or "mkl_rt" in name or "libmkl" in name:
+                    libs.add(os.path.realpath(path))
+    except OSError:
+        return "unknown"
+    if not libs:
+        return "none mapped"
+    kinds = []
+    for lib in sorted(libs):
+        if "openblas" in lib:
+            kinds.append(f"OpenBLAS ({lib})")
+        elif "/blas/" in lib:
+            kinds.append(f"reference netlib BLAS, slow ({lib})")
+        else:
+            kinds.append(lib)
+    return "; ".join(kinds)
+
+
 def to_format(x, fmt):
     return x.contiguous(memory_format=torch.channels_last) if fmt == "channels_last" else x.contiguous()
 
@@ -288,6 +314,8 @@ class Bench:
             "parallel_info": [l.strip() for l in torch.__config__.parallel_info().strip().splitlines()[:5]],
             "ops": net.op_counts,
             "load_s": self.load_s,
+            "blas": blas_in_use(),
+            "env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY") if k in os.environ},
         }
 
     def write_check(self):
@@ -297,16 +325,20 @@ class Bench:
             return
         names = [n for n in a.check_outputs.split(",") if n] or [a.output]
         for fmt in self.formats:
-            x = to_format(self.check_x.clone(), fmt).requires_grad_(True)
-            outs = self.nets[fmt](x, sorted(set(names + [a.output])))
+            with torch.no_grad():
+                outs = self.nets[fmt](to_format(self.check_x.clone(), fmt), names)
             for n in names:
-                outs[n].detach().contiguous().numpy().astype(np.float32).tofile(os.path.join(a.check_dir, f"{n}.{fmt}.f32"))
-            if a.grad_batch > 0:
-                (g,) = torch.autograd.grad(outs[a.output].sum(), x)
+                outs[n].contiguous().numpy().astype(np.float32).tofile(os.path.join(a.check_dir, f"{n}.{fmt}.f32"))
+            if a.grad_batch > 0 and a.f64_images > 0:
+                # float32 input gradient of the first f64_images images (compared with float64 below)
+                x = to_format(self.check_x[: a.f64_images].clone(), fmt).requires_grad_(True)
+                (g,) = torch.autograd.grad(self.nets[fmt](x, [a.output])[a.output].sum(), x)
                 g.contiguous().numpy().astype(np.float32).tofile(os.path.join(a.check_dir, f"grad.{fmt}.f32"))
         if a.f64_images > 0:
             # float64 ground truth on the first images: tells float32 rounding from real disagreement
-            # (a ReLU whose input is ~0 can flip between float32 engines and move a gradient patch).
+            # (a ReLU input within rounding of 0, or a max-pool window whose two largest values are
+            # within rounding of each other, can go either way in float32 and move a whole patch of
+            # the input gradient: float32 engines can then differ from each other by ~1e-2 locally).
             t0 = time.perf_counter()
             net64 = self._float64_net()
             x = self.check_x[: a.f64_images].double().requires_grad_(True)
@@ -363,9 +395,9 @@ def main():
     p.add_argument("--min-time", type=float, default=3.0)
     p.add_argument("--check-input", default="", help="raw float32 NCHW batch: agreement check and timing input")
     p.add_argument("--check-batch", type=int, default=8)
-    p.add_argument("--check-dir", default="", help="where <output>.<format>.f32 and grad.<format>.f32 are written")
+    p.add_argument("--check-dir", default="", help="where <output>.<format>.f32 (check batch) and grad.<format>.f32 (first --f64-images images) are written")
     p.add_argument("--f64-images", type=int, default=2,
-                   help="also write <output>.float64.f32 / grad.float64.f32 for the first N check images (0 = off)")
+                   help="write <output>.float64.f32 / grad.float64.f32 (and the float32 gradients) for the first N check images (0 = off)")
     p.add_argument("--serve", action="store_true",
                    help="after loading, print {\"ready\": ...} and answer JSON commands read line by line from stdin "
                         "({\"op\": \"forward\"|\"gradient\", \"batch\", \"format\", \"warmup\", \"min_iters\", "
