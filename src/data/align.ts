@@ -218,6 +218,38 @@ export interface AlignedCrop {
   landmarks: Point[];
 }
 
+/** The detected points a template is fitted to (see `AlignmentTemplate.landmarks`). */
+export function templateSourcePoints(landmarks68: readonly Point[], template: AlignmentTemplate): Point[] {
+  if (!template.landmarks) return fivePoints(landmarks68);
+  if (landmarks68.length !== 68) throw new Error(`expected 68 landmarks, got ${landmarks68.length}`);
+  return template.landmarks.map((k) => [landmarks68[k][0], landmarks68[k][1]] as Point);
+}
+
+/**
+ * Eye centres (image-left eye first) as a template defines them: the mean of its points that are
+ * eye landmarks (36-41 / 42-47), or its first two points for the classic five-point template.
+ * `eyeCentresLike` gives the same quantity for a set of 68 landmarks, for comparisons.
+ */
+export function templateEyeCentres(template: AlignmentTemplate): [Point, Point] {
+  if (!template.landmarks) return [template.points[0], template.points[1]];
+  const avg = (lo: number): Point => {
+    const pts = template.points.filter((_, i) => template.landmarks![i] >= lo && template.landmarks![i] < lo + 6);
+    if (pts.length === 0) throw new Error(`template ${template.name} has no eye landmarks ${lo}-${lo + 5}`);
+    return [pts.reduce((a, p) => a + p[0], 0) / pts.length, pts.reduce((a, p) => a + p[1], 0) / pts.length];
+  };
+  return [avg(36), avg(42)];
+}
+
+export function eyeCentresLike(landmarks68: readonly Point[], template: AlignmentTemplate): [Point, Point] {
+  if (!template.landmarks) {
+    const f = fivePoints(landmarks68);
+    return [f[0], f[1]];
+  }
+  const idx = (lo: number) => template.landmarks!.filter((k) => k >= lo && k < lo + 6);
+  const avg = (ks: number[]): Point => [ks.reduce((a, k) => a + landmarks68[k][0], 0) / ks.length, ks.reduce((a, k) => a + landmarks68[k][1], 0) / ks.length];
+  return [avg(idx(36)), avg(idx(42))];
+}
+
 /** Aligns a face given its 68 landmarks in `img` coordinates. */
 export function alignFace(
   img: RgbImage,
@@ -225,10 +257,11 @@ export function alignFace(
   template: AlignmentTemplate,
   opts: AlignOptions = {},
 ): AlignedCrop {
-  if (template.points.length !== 5) {
-    throw new Error(`alignFace: template ${template.name} has ${template.points.length} points, expected 5`);
+  const expected = template.landmarks?.length ?? 5;
+  if (template.points.length !== expected) {
+    throw new Error(`alignFace: template ${template.name} has ${template.points.length} points, expected ${expected}`);
   }
-  const M = similarityTransform(fivePoints(landmarks68), template.points, opts.weights);
+  const M = similarityTransform(templateSourcePoints(landmarks68, template), template.points, opts.weights);
   return {
     face: warpAffine(img, M, template.size, opts),
     matrix: M,

@@ -76,7 +76,7 @@ export interface CacheKeyParts {
 export function cacheKey(sourceSha256: string, template: AlignmentTemplate, parts: CacheKeyParts): string {
   if (!/^[0-9a-f]{64}$/.test(sourceSha256)) throw new Error(`cacheKey: not a sha256 hex digest: ${sourceSha256}`);
   const fp = sha256Hex(
-    JSON.stringify({ v: CACHE_VERSION, points: template.points, mode: parts.mode, settings: parts.settings ?? null }),
+    JSON.stringify({ v: CACHE_VERSION, points: template.points, landmarks: template.landmarks ?? null, mode: parts.mode, settings: parts.settings ?? null }),
   ).slice(0, 8);
   const name = template.name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 64) || 'template';
   return `${sourceSha256}.${name}.${template.size}.${parts.mode}.${fp}`;
@@ -118,6 +118,46 @@ export class AlignedFaceCache {
       await atomicWrite(p.png, await encodePng(face));
     }
     await atomicWrite(p.json, JSON.stringify(meta));
+  }
+}
+
+/**
+ * What the detector found in one source file, independent of any template: aligning the same
+ * photo for another model or template then costs a decode and a warp, not a detection.
+ * Stored as `<dir>/detections/<sha[0..2]>/<sha>.<fp>.json`, fp over the detector settings.
+ */
+export interface DetectionRecord {
+  version: number;
+  found: boolean;
+  width: number;
+  height: number;
+  score?: number;
+  box?: Box;
+  /** 68 landmarks in source-image coordinates. */
+  landmarks?: Point[];
+}
+
+export class DetectionCache {
+  constructor(readonly dir: string = defaultCacheDir()) {}
+
+  path(sha: string, settings: unknown): string {
+    const fp = sha256Hex(JSON.stringify({ v: CACHE_VERSION, settings })).slice(0, 8);
+    return join(this.dir, 'detections', sha.slice(0, 2), `${sha}.${fp}.json`);
+  }
+
+  async get(sha: string, settings: unknown): Promise<DetectionRecord | undefined> {
+    try {
+      const r = JSON.parse(await readFile(this.path(sha, settings), 'utf8')) as DetectionRecord;
+      return r.version === CACHE_VERSION && (!r.found || r.landmarks?.length === 68) ? r : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(sha: string, settings: unknown, record: DetectionRecord): Promise<void> {
+    const file = this.path(sha, settings);
+    await mkdir(join(file, '..'), { recursive: true });
+    await atomicWrite(file, JSON.stringify(record));
   }
 }
 

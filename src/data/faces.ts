@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AlignmentTemplate } from '../models/face-model.js';
 import { alignFace, centreCrop, type AlignOptions } from './align.js';
-import { AlignedFaceCache, CACHE_VERSION, cacheKey, sha256Hex, type AlignMode, type CacheEntryMeta } from './cache.js';
+import { AlignedFaceCache, CACHE_VERSION, DetectionCache, cacheKey, sha256Hex, type AlignMode, type CacheEntryMeta } from './cache.js';
 import type { DatasetItem, SkippedItem } from './dataset.js';
 import { DETECTOR_ID, detectFaces, pickMainFace, type Point } from './detector.js';
 import type { RgbImage } from './image.js';
@@ -106,8 +106,17 @@ async function processItem(
     if (mode === 'centre') {
       out = { item, face: await centreCrop(img, template.size), cached: false };
     } else {
-      const det = pickMainFace(await detectFaces(img, { minConfidence: opts.minConfidence }), img);
+      const detSettings = { detector: DETECTOR_ID, minConfidence: opts.minConfidence ?? 0.5 };
+      const detCache = cache ? new DetectionCache(cache.dir) : undefined;
+      let det = await detCache?.get(sha, detSettings);
       if (!det) {
+        const found = pickMainFace(await detectFaces(img, { minConfidence: opts.minConfidence }), img);
+        det = found
+          ? { version: CACHE_VERSION, found: true, width: img.width, height: img.height, score: found.score, box: found.box, landmarks: found.landmarks }
+          : { version: CACHE_VERSION, found: false, width: img.width, height: img.height };
+        if (detCache) await writeCache(cache!, key, undefined, undefined, () => detCache.put(sha, detSettings, det!));
+      }
+      if (!det.found || !det.landmarks || det.score === undefined || !det.box) {
         meta.found = false;
         if (cache) await writeCache(cache, key, meta);
         return skip('no face detected');
@@ -129,9 +138,15 @@ async function processItem(
   }
 }
 
-async function writeCache(cache: AlignedFaceCache, key: string, meta: CacheEntryMeta, face?: RgbImage): Promise<void> {
+async function writeCache(
+  cache: AlignedFaceCache,
+  key: string,
+  meta: CacheEntryMeta | undefined,
+  face?: RgbImage,
+  write: () => Promise<void> = () => cache.put(key, meta!, face),
+): Promise<void> {
   try {
-    await cache.put(key, meta, face);
+    await write();
   } catch (e) {
     // A read-only or full cache disk must not stop an analysis; say so once.
     if (!cacheWarned) {

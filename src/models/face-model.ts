@@ -46,15 +46,20 @@ export interface Preprocessing {
 }
 
 /**
- * Where the canonical landmarks sit in the model's input crop: the face aligner maps the
- * detected points onto these with a least-squares similarity transform.
- * Points: left eye centre, right eye centre, nose tip, left mouth corner, right mouth corner
- * ("left" = image left). Coordinates are in pixels of a `size` x `size` crop.
+ * Where canonical landmarks sit in the model's input crop: the face aligner maps the detected
+ * points onto these with a least-squares similarity transform.
+ * With `landmarks` (0-based iBUG-68 indices, one per template point) the template points are
+ * those landmarks. Without it, the points are the classic five: left eye centre, right eye
+ * centre, nose tip, left mouth corner, right mouth corner ("left" = image left).
+ * Coordinates are in pixels of a `size` x `size` crop (pixel centres at i + 0.5).
  */
 export interface AlignmentTemplate {
   name: string;
   size: number;
   points: [number, number][];
+  landmarks?: number[];
+  /** Where the geometry comes from. */
+  source?: string;
 }
 
 export interface FaceModel {

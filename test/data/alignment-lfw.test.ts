@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { fivePoints, warpAffine } from '../../src/data/align.js';
+import { eyeCentresLike, templateEyeCentres, warpAffine } from '../../src/data/align.js';
 import type { DatasetItem, SkippedItem } from '../../src/data/dataset.js';
 import { openDataset } from '../../src/data/datasets/index.js';
 import { detectFaces, detectorCalls, pickMainFace, type Point } from '../../src/data/detector.js';
 import { alignedFaces } from '../../src/data/faces.js';
 import { DLIB_150_TEMPLATE as T } from '../../src/models/templates.js';
+const TE = templateEyeCentres(T);
 import { HAVE_LFW, LFW_DIR, NO_DATA } from './helpers.js';
 
 const N = 20;
@@ -56,11 +57,11 @@ describe('alignment on LFW (DLIB_150_TEMPLATE)', () => {
       const det = pickMainFace(await detectFaces(padded), padded);
       if (!det) notRedetected.push(f.item.id);
       else {
-        const seen = fivePoints(det.landmarks).map(([x, y]) => [x - MARGIN, y - MARGIN] as Point);
-        const fitted = fivePoints(f.landmarks); // where the transform put the source landmarks
+        const seen = eyeCentresLike(det.landmarks, T).map(([x, y]) => [x - MARGIN, y - MARGIN] as Point);
+        const fitted = eyeCentresLike(f.landmarks, T); // where the transform put the source landmarks
         rows.push({
           id: f.item.id,
-          vsTemplate: (dist(seen[0], T.points[0]) + dist(seen[1], T.points[1])) / 2,
+          vsTemplate: (dist(seen[0], TE[0]) + dist(seen[1], TE[1])) / 2,
           vsFit: (dist(seen[0], fitted[0]) + dist(seen[1], fitted[1])) / 2,
           score: f.score ?? NaN,
         });
