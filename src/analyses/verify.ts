@@ -12,6 +12,7 @@ import { writeJsonAtomic } from '../io/json.js';
 import { selectProbes, type FaceModel } from '../models/face-model.js';
 import { UserError } from '../cli/errors.js';
 import { layerFeatures } from './features.js';
+import { lineChart, writeChart } from '../report/plot.js';
 import { pairCosine } from './metrics/cosine.js';
 import { kFoldVerification, rocAuc, rocCurve, tarAtFar, VERIFICATION_RULES, type RocCurve } from './metrics/verification.js';
 
@@ -133,6 +134,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     summary: path.join(opts.out, 'summary.json'),
     markdown: path.join(opts.out, 'table.md'),
     csv: path.join(opts.out, 'table.csv'),
+    roc: path.join(opts.out, 'roc.png'),
   };
   const seconds = {
     align: (tAlign - t0) / 1000,
@@ -177,6 +179,21 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   await writeFile(
     files.csv,
     ['layer,dims,accuracy_mean,accuracy_std,auc,tar_at_far_1e-3', ...results.map((r) => [r.layer, r.dims, r.accuracy_mean, r.accuracy_std, r.auc, r['tar_at_far_1e-3']].join(','))].join('\n') + '\n',
+  );
+  // ROC per layer, FAR on a log axis (points with FAR = 0 cannot be drawn there).
+  const rocRows = results.flatMap((r) =>
+    r.roc.far.flatMap((far, i) => (far > 0 ? [{ far, tar: r.roc.tar[i], layer: r.layer }] : [])),
+  );
+  await writeChart(
+    lineChart({
+      title: `${opts.model.name}: verification ROC per layer (${usable.length} pairs)`,
+      rows: rocRows,
+      x: { field: 'far', title: 'false accept rate', scale: 'log' },
+      y: { field: 'tar', title: 'true accept rate', domain: [0, 1] },
+      series: { field: 'layer', title: 'layer', sort: layers.map((l) => l.name) },
+      points: false,
+    }),
+    files.roc.replace(/\.png$/, ''),
   );
   return result;
 }

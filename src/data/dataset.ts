@@ -22,7 +22,7 @@ export interface Pair {
 }
 
 export interface Dataset {
-  kind: 'folder' | 'lfw' | 'cfp' | 'csv' | 'images';
+  kind: 'folder' | 'lfw' | 'cfp' | 'csv' | 'images' | 'pairlist';
   root: string;
   items: DatasetItem[];
   /** Present for datasets that come with pairs. */

@@ -36,11 +36,13 @@ export function lineChart(opts: {
   facet?: { field: string; title: string; columns?: number };
   width?: number;
   height?: number;
+  /** Draw a marker at each point (default true). */
+  points?: boolean;
 }): ChartSpec {
   const inner = {
     width: opts.width ?? 320,
     height: opts.height ?? 220,
-    mark: { type: 'line' as const, point: true },
+    mark: { type: 'line' as const, point: opts.points ?? true },
     encoding: {
       x: { field: opts.x.field, type: 'quantitative' as const, title: opts.x.title, scale: { type: opts.x.scale ?? 'linear' } },
       y: {

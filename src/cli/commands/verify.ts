@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { verify } from '../../analyses/verify.js';
+import { readFile } from 'node:fs/promises';
 import { openDataset } from '../../data/datasets/index.js';
+import { looksLikePairList, readPairList } from '../../data/datasets/pair-list.js';
 import { loadModel } from '../../models/registry.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
@@ -12,7 +14,7 @@ export function registerVerify(program: Command): void {
     .command('verify')
     .description('per-layer face verification on a pairs protocol (paper Table II): k-fold accuracy, AUC, TAR@FAR=1e-3')
     .argument('[dataset]', 'an LFW folder (images/ + pairs.txt)')
-    .option('--pairs <file>', 'pairs file (LFW pairs.txt format); default <dataset>/pairs.txt')
+    .option('--pairs <file>', 'pairs file: LFW pairs.txt, or the CPLFW/CALFW list (`path label` lines, two per pair); default <dataset>/pairs.txt')
     .option('--images <dir>', 'image folder for --pairs (LFW layout <Name>/<Name>_NNNN.jpg)')
     .option('-l, --layers <names>', 'comma-separated probe layers, or "all"', 'all')
     .option('--flip', 'add the horizontally mirrored image (features concatenated)')
@@ -22,7 +24,10 @@ export function registerVerify(program: Command): void {
     const model = await loadModel(opts.model);
     const where = datasetArg ?? opts.images;
     if (!where && !opts.pairs) throw new UserError('give an LFW folder, or --pairs FILE [--images DIR]');
-    const dataset = await openDataset(where ?? opts.pairs, opts.pairs ? { pairsFile: opts.pairs } : {});
+    const isPairList = opts.pairs && looksLikePairList(await readFile(opts.pairs, 'utf8').catch(() => ''));
+    const dataset = isPairList
+      ? await readPairList(opts.pairs, where)
+      : await openDataset(where ?? opts.pairs, opts.pairs ? { pairsFile: opts.pairs } : {});
     const bars: Partial<Record<string, { bar: Progress; last: number }>> = {};
     const r = await verify({
       model,
