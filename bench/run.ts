@@ -20,6 +20,7 @@ import { BackgroundLoad, CpuMeter, diff, errorText, mulberry32, roundConfig, sum
 import { ensureTorch, PYTHON, readF32, TorchServer, type TorchStatus } from './pytorch-side.js';
 import { benchTfjs, tfjsInfo, type TfjsResult } from './tfjs-side.js';
 import { loadVgg16Random } from './vgg16-random.js';
+import { benchProjection } from './projection.js';
 import { writeMarkdown } from './report.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -441,6 +442,18 @@ async function main(): Promise<void> {
     }
   }
 
+  // Issue 3's target: one deconvnet projection costs <= 2x the forward pass of the same image.
+  let projection: Awaited<ReturnType<typeof benchProjection>> | { failed: string } | undefined;
+  if (names.includes('dlib-resnet') && !values['no-tfjs']) {
+    log('dlib-resnet: projection vs forward (TF.js engine)...');
+    try {
+      projection = await benchProjection({ rounds: values.quick ? 3 : 7 });
+      log(`projection / forward-to-layer: ${projection.ratio.median.toFixed(2)} (median), ${projection.ratio.min.toFixed(2)} (fastest runs)`);
+    } catch (e) {
+      projection = { failed: errorText(e) };
+    }
+  }
+
   const torchInfo = Object.values(models).find((m) => m.pytorch_info)?.pytorch_info;
   // How contaminated were the measurements by other processes?
   const bgs: number[] = [];
@@ -505,6 +518,7 @@ async function main(): Promise<void> {
         : { unavailable: torch.reason },
     },
     models,
+    projection,
   };
   // settings.iterations carries the load functions; keep only the numbers.
   const json = JSON.stringify(results, (k, v) => (k === 'load' ? undefined : v), 2);

@@ -46,7 +46,7 @@ export interface VerifyResult {
   undetected: SkippedItem[];
   unreadable: SkippedItem[];
   seconds: { align: number; features: number; metrics: number; total: number };
-  files: { summary: string; markdown: string; csv: string };
+  files: { summary: string; markdown: string; csv: string; roc: string };
 }
 
 /** At most ~200 points per ROC curve in the JSON (the plot needs no more). */
