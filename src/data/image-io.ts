@@ -51,7 +51,11 @@ export async function decodeImageBuffer(buf: Uint8Array, label = '<buffer>'): Pr
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new ImageDecodeError(label, e instanceof Error ? e.message : String(e));
+    const msg = e instanceof Error ? e.message : String(e);
+    // Some libvips builds report a damaged JPEG only as "Warning treated as error due to failOn
+    // setting"; say what that means.
+    const reason = /failOn/.test(msg) ? `corrupt or truncated image data (${msg})` : msg;
+    throw new ImageDecodeError(label, reason);
   }
   const { width, height, channels } = out.info;
   if (channels !== 3) {

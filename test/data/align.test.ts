@@ -7,10 +7,13 @@ import {
   fivePoints,
   invertAffine,
   similarityTransform,
+  templateEyeCentres,
+  templateSourcePoints,
   warpAffine,
   type Mat2x3,
 } from '../../src/data/align.js';
 import type { Point } from '../../src/data/detector.js';
+import type { AlignmentTemplate } from '../../src/models/face-model.js';
 import { rgbImage } from '../../src/data/image.js';
 import { DLIB_150_TEMPLATE } from '../../src/models/templates.js';
 import { noiseImage } from './helpers.js';
@@ -132,23 +135,40 @@ describe('fivePoints / alignFace / centreCrop', () => {
     assert.throws(() => fivePoints(lm.slice(0, 5)), /68/);
   });
 
-  it('alignFace puts synthetic landmarks exactly on the template', () => {
-    const T = DLIB_150_TEMPLATE;
-    // Landmarks of a "face" = the template mapped by a known similarity into a 400x300 image.
-    const S = similarity(-0.4, 2.2, 120, 40);
-    const lm: Point[] = Array.from({ length: 68 }, () => [0, 0]);
-    for (let i = 36; i <= 41; i++) lm[i] = applyTransform(S, T.points[0]);
-    for (let i = 42; i <= 47; i++) lm[i] = applyTransform(S, T.points[1]);
-    lm[30] = applyTransform(S, T.points[2]);
-    lm[48] = applyTransform(S, T.points[3]);
-    lm[54] = applyTransform(S, T.points[4]);
-    const img = noiseImage(400, 300, 9);
-    const al = alignFace(img, lm, T);
-    assert.equal(al.face.width, 150);
-    assert.equal(al.face.height, 150);
-    assertMatClose(al.matrix, invertAffine(S), 1e-9);
-    const five = fivePoints(al.landmarks);
-    five.forEach((p, i) => assert.ok(Math.hypot(p[0] - T.points[i][0], p[1] - T.points[i][1]) < 1e-9));
+  it('alignFace puts synthetic landmarks exactly on the template (landmark-indexed and five-point)', () => {
+    const five: AlignmentTemplate = { name: 'five', size: 150, points: [[52, 55], [98, 55], [75, 82], [56, 104], [94, 104]] };
+    for (const T of [DLIB_150_TEMPLATE, five]) {
+      // Landmarks of a "face" = the template mapped by a known similarity into a 400x300 image.
+      const S = similarity(-0.4, 2.2, 120, 40);
+      const lm: Point[] = Array.from({ length: 68 }, () => [0, 0]);
+      if (T.landmarks) {
+        T.landmarks.forEach((k, i) => (lm[k] = applyTransform(S, T.points[i])));
+      } else {
+        for (let i = 36; i <= 41; i++) lm[i] = applyTransform(S, T.points[0]);
+        for (let i = 42; i <= 47; i++) lm[i] = applyTransform(S, T.points[1]);
+        lm[30] = applyTransform(S, T.points[2]);
+        lm[48] = applyTransform(S, T.points[3]);
+        lm[54] = applyTransform(S, T.points[4]);
+      }
+      const img = noiseImage(400, 300, 9);
+      const al = alignFace(img, lm, T);
+      assert.equal(al.face.width, 150);
+      assert.equal(al.face.height, 150);
+      assertMatClose(al.matrix, invertAffine(S), 1e-9);
+      const fitted = templateSourcePoints(al.landmarks, T);
+      fitted.forEach((p, i) => assert.ok(Math.hypot(p[0] - T.points[i][0], p[1] - T.points[i][1]) < 1e-9, `${T.name} point ${i}`));
+    }
+  });
+
+  it('template eye centres: dlib corners average to the eye centres, five-point uses its first two points', () => {
+    const [l, r] = templateEyeCentres(DLIB_150_TEMPLATE);
+    const p = DLIB_150_TEMPLATE.points;
+    assert.deepEqual(l, [(p[0][0] + p[1][0]) / 2, (p[0][1] + p[1][1]) / 2]);
+    assert.deepEqual(r, [(p[2][0] + p[3][0]) / 2, (p[2][1] + p[3][1]) / 2]);
+    // dlib's chip: eyes 52.6 px apart at y = 47 on a 150 px crop, symmetric about the centre.
+    assert.ok(Math.abs(r[0] - l[0] - 52.55) < 0.05);
+    assert.ok(Math.abs(l[1] - 47.1) < 0.1 && Math.abs(r[1] - 47.1) < 0.1);
+    assert.ok(Math.abs((l[0] + r[0]) / 2 - 74) < 0.1);
   });
 
   it('centreCrop returns size x size', async () => {

@@ -123,12 +123,14 @@ describe('alignedFaces', () => {
     const all = (await readdir(cacheDir, { recursive: true })).map(String);
     assert.equal(all.filter((f) => f.endsWith('.tmp')).length, 0);
     assert.equal(all.filter((f) => f.endsWith('.png')).length, 2);
-    assert.equal(all.filter((f) => f.endsWith('.json')).length, 3);
+    // 3 aligned entries (2 faces + 1 "no face") and 3 per-file detection records.
+    assert.equal(all.filter((f) => f.endsWith('.json') && !f.startsWith('detections')).length, 3);
+    assert.equal(all.filter((f) => f.endsWith('.json') && f.startsWith('detections')).length, 3);
 
-    // Another template size is another key: the detector runs again.
+    // Another template size is another aligned entry, but the detection is reused.
     calls = detectorCalls();
     const small = await loadAlignedBatch([items[0]], scaleTemplate(T, 112), { cacheDir });
-    assert.equal(detectorCalls() - calls, 1);
+    assert.equal(detectorCalls() - calls, 0);
     assert.equal(small.faces[0].face.width, 112);
     // cache: false bypasses it.
     calls = detectorCalls();
