@@ -40,8 +40,9 @@ export function registerSweep(program: Command): void {
       cacheDir: opts.cacheDir,
       shard,
       onProgress: (done, total) => {
+        // The first call reports the items an interrupted run already finished.
+        if (!bar && done > 0) info(`resuming after ${done} items`);
         bar ??= progress('sweep', total);
-        if (last === 0 && done > 0) info(`resuming after ${done} items`);
         bar.tick(done - last);
         last = done;
       },
