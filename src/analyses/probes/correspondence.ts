@@ -43,13 +43,12 @@ import { UserError } from '../../cli/errors.js';
 import type { Dataset, SkippedItem } from '../../data/dataset.js';
 import type { Point } from '../../data/detector.js';
 import { rgbImage, type RgbImage } from '../../data/image.js';
-import { writeJsonAtomic } from '../../io/json.js';
 import { selectProbes, type FaceModel } from '../../models/face-model.js';
 import { contactSheet } from '../../report/contact-sheet.js';
 import { layerFeatures } from '../features.js';
 import { correspondenceDelta, type SignZeroRule } from '../metrics/correspondence.js';
 import { meanStd } from '../metrics/matrix.js';
-import { collectFaces, csvText, jsonSafe, markdownTable, pm, stageTimer, takeRows } from './shared.js';
+import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, stageTimer, takeRows } from './shared.js';
 
 export const PARTS = ['left_eye', 'right_eye', 'nose', 'mouth'] as const;
 export type Part = (typeof PARTS)[number];
@@ -416,51 +415,41 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
     seconds: timer.seconds(),
     files,
   };
-  const replaced: string[] = [];
-  const body = jsonSafe(
-    {
-      command: 'correspondence',
-      date: new Date().toISOString(),
-      parameters: {
-        model: opts.model.name,
-        dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length, used: m },
-        layers: layers.map((l) => l.name),
-        cropSize: size,
-        partCentres: Object.fromEntries(PARTS.map((p) => [p, `mean of 68-point landmarks ${PART_LANDMARKS[p][0]}-${PART_LANDMARKS[p].at(-1)} (0-based iBUG), crop coordinates`])),
-        leftRight: "image left/right: 'left_eye' is the eye on the image's left (the subject's right eye)",
-        maskShape: `square, side = round(k x IOD) = round(${scale} x ${plan.interOcularMedian.toFixed(2)}) = ${plan.side} px, one side for all images and masks; IOD = median eye-centre distance over the images`,
-        maskScale: scale,
-        maskPixels: 'columns round(cx - side/2) .. +side-1 (pixel i spans [i, i+1]), same for rows, clipped to the crop',
-        fill: fillMode === 'grey' ? 'grey (128, 128, 128)' : "each image's own mean colour",
-        randomMasks: {
-          draws,
-          seed: String(seed),
-          placement,
-          rng:
-            placement === 'shared'
-              ? 'seedrandom(`${seed}/draw${d}`): centre = region low + (u, v) x (region high - region low)'
-              : 'seedrandom(`${seed}/image${i}/draw${d}`): centre = region low + (u, v) x (region high - region low)',
-          sameLocationForAllImages: placement === 'shared',
-          note: 'faces are aligned, so a shared random square covers the same facial region in every image (a consistent occlusion itself); per-image placement is the control without correspondence',
-          region: 'bounding box of the per-index mean of the 68 landmarks over the images, square wholly inside; may overlap the parts',
-          pooledRow: "'random' = mean +- population std over the pooled m(m-1) x draws pair distances; draw_means_std = std of the per-draw means",
-        },
-        eps: 'eps_i = x_i - x~_i (original minus occluded) of the flattened layer features',
-        delta: 'mean over ordered pairs i != j of Hamming(sign eps_i, sign eps_j) / feature length, +- population std over pairs (metrics/correspondence.ts)',
-        signZeroRule: {
-          main: rule,
-          mainMeaning: rule === 'zero' ? 'sign(0) = 0 is a third value: 0 vs +-1 mismatch, 0 vs 0 match' : 'sign(0) = +1',
-          alsoReported: "'exclude': positions where either eps is 0 are skipped; distance = mismatches / positions where both are non-zero",
-          zeroTolerance: 0,
-          zeroFraction: 'fraction of all eps entries exactly 0 (units the mask does not reach)',
-        },
-        undetectedFaces: 'left out (part masks need landmarks)',
+  await writeProbeSummary(files.summary, 'correspondence', {
+      model: opts.model.name,
+      dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length, used: m },
+      layers: layers.map((l) => l.name),
+      cropSize: size,
+      partCentres: Object.fromEntries(PARTS.map((p) => [p, `mean of 68-point landmarks ${PART_LANDMARKS[p][0]}-${PART_LANDMARKS[p].at(-1)} (0-based iBUG), crop coordinates`])),
+      leftRight: "image left/right: 'left_eye' is the eye on the image's left (the subject's right eye)",
+      maskShape: `square, side = round(k x IOD) = round(${scale} x ${plan.interOcularMedian.toFixed(2)}) = ${plan.side} px, one side for all images and masks; IOD = median eye-centre distance over the images`,
+      maskScale: scale,
+      maskPixels: 'columns round(cx - side/2) .. +side-1 (pixel i spans [i, i+1]), same for rows, clipped to the crop',
+      fill: fillMode === 'grey' ? 'grey (128, 128, 128)' : "each image's own mean colour",
+      randomMasks: {
+        draws,
+        seed: String(seed),
+        placement,
+        rng:
+          placement === 'shared'
+            ? 'seedrandom(`${seed}/draw${d}`): centre = region low + (u, v) x (region high - region low)'
+            : 'seedrandom(`${seed}/image${i}/draw${d}`): centre = region low + (u, v) x (region high - region low)',
+        sameLocationForAllImages: placement === 'shared',
+        note: 'faces are aligned, so a shared random square covers the same facial region in every image (a consistent occlusion itself); per-image placement is the control without correspondence',
+        region: 'bounding box of the per-index mean of the 68 landmarks over the images, square wholly inside; may overlap the parts',
+        pooledRow: "'random' = mean +- population std over the pooled m(m-1) x draws pair distances; draw_means_std = std of the per-draw means",
       },
-      ...result,
-    },
-    replaced,
-  ) as Record<string, unknown>;
-  await writeJsonAtomic(files.summary, { ...body, nonFiniteReplacedByNull: replaced });
+      eps: 'eps_i = x_i - x~_i (original minus occluded) of the flattened layer features',
+      delta: 'mean over ordered pairs i != j of Hamming(sign eps_i, sign eps_j) / feature length, +- population std over pairs (metrics/correspondence.ts)',
+      signZeroRule: {
+        main: rule,
+        mainMeaning: rule === 'zero' ? 'sign(0) = 0 is a third value: 0 vs +-1 mismatch, 0 vs 0 match' : 'sign(0) = +1',
+        alsoReported: "'exclude': positions where either eps is 0 are skipped; distance = mismatches / positions where both are non-zero",
+        zeroTolerance: 0,
+        zeroFraction: 'fraction of all eps entries exactly 0 (units the mask does not reach)',
+      },
+      undetectedFaces: 'left out (part masks need landmarks)',
+    }, result);
 
   const tableRows = rows.filter((r) => !r.mask.includes('#'));
   const name = (r: CorrespondenceRow) => (r.mask === 'random' ? `random, ${placement} position (${draws} draws pooled)` : PART_TITLES[r.mask as Part]);

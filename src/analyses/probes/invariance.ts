@@ -19,7 +19,6 @@ import { UserError } from '../../cli/errors.js';
 import type { Dataset, SkippedItem } from '../../data/dataset.js';
 import { warpAffine, type Mat2x3 } from '../../data/align.js';
 import { rgbImage, type RgbImage } from '../../data/image.js';
-import { writeJsonAtomic } from '../../io/json.js';
 import { selectProbes, type FaceModel } from '../../models/face-model.js';
 import { contactSheet } from '../../report/contact-sheet.js';
 import { lineChart, writeChart } from '../../report/plot.js';
@@ -27,7 +26,7 @@ import { OrtEngine } from '../../engine/ort-engine.js';
 import { layerFeatures } from '../features.js';
 import { meanStd } from '../metrics/matrix.js';
 import { ZERO_VECTOR_RULE } from '../metrics/cosine.js';
-import { collectFaces, csvText, jsonSafe, markdownTable, pm, rangeValues, rowCosineDistance, stageTimer } from './shared.js';
+import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, rangeValues, rowCosineDistance, stageTimer } from './shared.js';
 
 export type TransformKind = 'translate_y' | 'rotate' | 'scale';
 export type BorderFill = 'replicate' | 'black';
@@ -276,43 +275,33 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
     seconds,
     files,
   };
-  const replaced: string[] = [];
-  const body = jsonSafe(
-    {
-      command: 'invariance',
-      date: new Date().toISOString(),
-      parameters: {
-        model: opts.model.name,
-        dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length },
-        layers: layerOrder,
-        cropSize: size,
-        transforms: Object.fromEntries(
-          transforms.map((t) => [
-            t.kind,
-            {
-              values: t.values,
-              unit: TRANSFORM_INFO[t.kind].unit,
-              mapping: TRANSFORM_INFO[t.kind].meaning,
-              ...(t.kind === 'translate_y' ? { asFractionOfCrop: t.values.map((v) => Number((v / size).toPrecision(4))) } : {}),
-            },
-          ]),
-        ),
-        appliedTo: `the aligned ${size}x${size} crop, about its centre (${size / 2}, ${size / 2}); output size unchanged`,
-        warp: 'data/align.ts warpAffine, bilinear, pixel centres at i + 0.5',
-        borderFill: border === 'replicate' ? 'replicate: samples outside the crop take the nearest edge pixel' : 'black: samples outside the crop are (0, 0, 0)',
-        distance:
-          'cosine distance 1 - cos(x, x~) of the flattened layer features (C x H x W order), computed as 1/2 |x/|x| - x~/|x~||^2 (exactly 0 for identical features)',
-        zeroVectorRule: ZERO_VECTOR_RULE.replace('cosine with a zero vector', 'zero feature vector'),
-        aggregate: 'mean and population std over images, per transform value',
-        betweenImages: 'reference scale per layer: mean +- population std of the cosine distance between the untransformed faces of different images (all pairs i < j)',
-        alignment: opts.detect === false ? 'none (centre crop)' : opts.model.alignment,
-        undetectedFaces: 'centre crop of the image',
-      },
-      ...result,
-    },
-    replaced,
-  ) as Record<string, unknown>;
-  await writeJsonAtomic(files.summary, { ...body, nonFiniteReplacedByNull: replaced });
+  await writeProbeSummary(files.summary, 'invariance', {
+      model: opts.model.name,
+      dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length },
+      layers: layerOrder,
+      cropSize: size,
+      transforms: Object.fromEntries(
+        transforms.map((t) => [
+          t.kind,
+          {
+            values: t.values,
+            unit: TRANSFORM_INFO[t.kind].unit,
+            mapping: TRANSFORM_INFO[t.kind].meaning,
+            ...(t.kind === 'translate_y' ? { asFractionOfCrop: t.values.map((v) => Number((v / size).toPrecision(4))) } : {}),
+          },
+        ]),
+      ),
+      appliedTo: `the aligned ${size}x${size} crop, about its centre (${size / 2}, ${size / 2}); output size unchanged`,
+      warp: 'data/align.ts warpAffine, bilinear, pixel centres at i + 0.5',
+      borderFill: border === 'replicate' ? 'replicate: samples outside the crop take the nearest edge pixel' : 'black: samples outside the crop are (0, 0, 0)',
+      distance:
+        'cosine distance 1 - cos(x, x~) of the flattened layer features (C x H x W order), computed as 1/2 |x/|x| - x~/|x~||^2 (exactly 0 for identical features)',
+      zeroVectorRule: ZERO_VECTOR_RULE.replace('cosine with a zero vector', 'zero feature vector'),
+      aggregate: 'mean and population std over images, per transform value',
+      betweenImages: 'reference scale per layer: mean +- population std of the cosine distance between the untransformed faces of different images (all pairs i < j)',
+      alignment: opts.detect === false ? 'none (centre crop)' : opts.model.alignment,
+      undetectedFaces: 'centre crop of the image',
+    }, result);
 
   const md: string[] = [
     `# Invariance (Fig. 4 analogue): mean ± std cosine distance to the untransformed face over ${nImg} image(s)`,

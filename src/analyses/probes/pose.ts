@@ -23,13 +23,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../cli/errors.js';
 import type { Dataset, DatasetItem, SkippedItem } from '../../data/dataset.js';
-import { writeJsonAtomic } from '../../io/json.js';
 import { selectProbes, type FaceModel } from '../../models/face-model.js';
 import { writeChart, type ChartSpec } from '../../report/plot.js';
 import { layerFeatures } from '../features.js';
 import { crossValidateK, KNN_RULES, nestedKnnAccuracy, type KnnMetric } from '../metrics/knn.js';
 import type { FeatureMatrix } from '../metrics/matrix.js';
-import { collectFaces, csvText, jsonSafe, markdownTable, selectItems, stageTimer, takeRows } from './shared.js';
+import { collectFaces, csvText, writeProbeSummary, markdownTable, selectItems, stageTimer, takeRows } from './shared.js';
 
 /** Odd k from 1 to 21 (odd: no count ties between two classes); k above a training set is clamped. */
 export const DEFAULT_KS: readonly number[] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21];
@@ -282,38 +281,28 @@ export async function pose(opts: PoseOptions): Promise<PoseResult> {
     seconds: timer.seconds(),
     files,
   };
-  const replaced: string[] = [];
-  const body = jsonSafe(
-    {
-      command: 'pose',
-      date: new Date().toISOString(),
-      parameters: {
-        model: opts.model.name,
-        dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length, selected: items.length },
-        identityFilter: opts.identities ?? 'all',
-        layers: layerOrder,
-        classes: classNames.map((c, i) => `${i} = ${c}`).join(', '),
-        features: 'flattened layer features (C x H x W order)',
-        metric: knnOpts.metric === 'cosine' ? 'cosine distance 1 - cos' : 'euclidean',
-        ks: [...knnOpts.ks],
-        folds: knnOpts.folds,
-        seed: String(knnOpts.seed),
-        estimates: {
-          bestk_cv_accuracy: 'crossValidateK: pooled CV accuracy of the k with the highest CV accuracy (what the paper reports; optimistically biased)',
-          nested_accuracy: 'nestedKnnAccuracy: outer folds x inner CV choosing k on each outer training set (unbiased)',
-          majority_baseline: 'share of the larger class (accuracy of always guessing it)',
-        },
-        smallGroups: 'folds = min(folds, n); inner folds = min(folds, n - ceil(n / folds)); groups with one class or < 4 samples are skipped',
-        pooled: 'all selected images together; folds are not grouped by identity, so a test image has same-identity neighbours in training',
-        rules: KNN_RULES,
-        alignment: opts.detect === false ? 'none (centre crop of every image)' : opts.model.alignment,
-        undetectedFaces: 'centre crop of the image (counted per class in crops.centreUndetected); aligned and centre-cropped faces differ in framing, a possible confound',
+  await writeProbeSummary(files.summary, 'pose', {
+      model: opts.model.name,
+      dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length, selected: items.length },
+      identityFilter: opts.identities ?? 'all',
+      layers: layerOrder,
+      classes: classNames.map((c, i) => `${i} = ${c}`).join(', '),
+      features: 'flattened layer features (C x H x W order)',
+      metric: knnOpts.metric === 'cosine' ? 'cosine distance 1 - cos' : 'euclidean',
+      ks: [...knnOpts.ks],
+      folds: knnOpts.folds,
+      seed: String(knnOpts.seed),
+      estimates: {
+        bestk_cv_accuracy: 'crossValidateK: pooled CV accuracy of the k with the highest CV accuracy (what the paper reports; optimistically biased)',
+        nested_accuracy: 'nestedKnnAccuracy: outer folds x inner CV choosing k on each outer training set (unbiased)',
+        majority_baseline: 'share of the larger class (accuracy of always guessing it)',
       },
-      ...result,
-    },
-    replaced,
-  ) as Record<string, unknown>;
-  await writeJsonAtomic(files.summary, { ...body, nonFiniteReplacedByNull: replaced });
+      smallGroups: 'folds = min(folds, n); inner folds = min(folds, n - ceil(n / folds)); groups with one class or < 4 samples are skipped',
+      pooled: 'all selected images together; folds are not grouped by identity, so a test image has same-identity neighbours in training',
+      rules: KNN_RULES,
+      alignment: opts.detect === false ? 'none (centre crop of every image)' : opts.model.alignment,
+      undetectedFaces: 'centre crop of the image (counted per class in crops.centreUndetected); aligned and centre-cropped faces differ in framing, a possible confound',
+    }, result);
 
   const pct = (x: number) => (100 * x).toFixed(1);
   const groupsOrder = ['pooled', ...result.identities.filter((g) => res.layers[0]!.identities.some((r) => r.group === g))];

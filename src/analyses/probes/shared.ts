@@ -3,6 +3,7 @@
  * a stated fallback for detector misses, selecting dataset items, a cosine distance that is exactly
  * 0 for identical vectors, number-range parsing, and the JSON / Markdown / CSV writers.
  */
+import { writeJsonAtomic } from '../../io/json.js';
 import { UserError } from '../../cli/errors.js';
 import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
 import type { Point } from '../../data/detector.js';
@@ -241,6 +242,16 @@ export function jsonSafe(value: unknown, replaced: string[] = [], where = '$'): 
     return out;
   }
   return value;
+}
+
+/**
+ * Writes a probe's summary.json: command, date, every parameter, the result; non-finite numbers
+ * become null and are listed under `nonFiniteReplacedByNull`.
+ */
+export async function writeProbeSummary(file: string, command: string, parameters: unknown, result: object): Promise<void> {
+  const replaced: string[] = [];
+  const body = jsonSafe({ command, date: new Date().toISOString(), parameters, ...result }, replaced) as Record<string, unknown>;
+  await writeJsonAtomic(file, { ...body, nonFiniteReplacedByNull: replaced });
 }
 
 // ---------------------------------------------------------------------------------------------
