@@ -30,3 +30,8 @@ export function addDataOptions(cmd: Command): Command {
     .option('--cache-dir <dir>', 'aligned-face cache (default $FACELENS_CACHE or ~/.cache/facelens/aligned)')
     .option('-b, --batch <n>', 'images per forward batch', intArg('--batch'), 8);
 }
+
+/** The options `addDataOptions` defines, picked from a command's parsed options. */
+export function dataOptions(opts: { batch: number; detect: boolean; cache: boolean; cacheDir?: string }) {
+  return { batch: opts.batch, detect: opts.detect, cache: opts.cache, cacheDir: opts.cacheDir };
+}

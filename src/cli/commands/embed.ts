@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { embed } from '../../analyses/embed.js';
 import { loadModel } from '../../models/registry.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption } from '../options.js';
+import { addDataOptions, addModelOption, dataOptions } from '../options.js';
 import { progress } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
@@ -24,10 +24,7 @@ export function registerEmbed(program: Command): void {
       dataset,
       layer: opts.layer,
       out: opts.out,
-      batch: opts.batch,
-      detect: opts.detect,
-      cache: opts.cache,
-      cacheDir: opts.cacheDir,
+      ...dataOptions(opts),
       onProgress: (done) => {
         bar.tick(done - last);
         last = done;

@@ -5,7 +5,7 @@ import { loadModel } from '../../models/registry.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, intArg } from '../options.js';
+import { addDataOptions, addModelOption, dataOptions, intArg } from '../options.js';
 import { progress, type Progress } from '../progress.js';
 
 /** One progress bar per stage, fed with (stage, done, total) callbacks; shared by the probe commands. */
@@ -56,10 +56,7 @@ export function registerInvariance(program: Command): void {
       layers: opts.layers,
       ranges,
       border: opts.border as BorderFill,
-      batch: opts.batch,
-      detect: opts.detect,
-      cache: opts.cache,
-      cacheDir: opts.cacheDir,
+      ...dataOptions(opts),
       plots: opts.plots,
       onProgress: bars.onProgress,
     });

@@ -4,7 +4,7 @@ import { openDataset } from '../../data/datasets/index.js';
 import { loadModel } from '../../models/registry.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, intArg } from '../options.js';
+import { addDataOptions, addModelOption, dataOptions, intArg } from '../options.js';
 import { stageBars } from './invariance.js';
 
 export function registerPose(program: Command): void {
@@ -39,10 +39,7 @@ export function registerPose(program: Command): void {
       folds: opts.folds,
       seed: opts.seed,
       metric: opts.metric,
-      batch: opts.batch,
-      detect: opts.detect,
-      cache: opts.cache,
-      cacheDir: opts.cacheDir,
+      ...dataOptions(opts),
       plots: opts.plots,
       onProgress: bars.onProgress,
     });

@@ -4,7 +4,7 @@ import { sweep } from '../../analyses/sweep/sweep.js';
 import { loadModel } from '../../models/registry.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption } from '../options.js';
+import { addDataOptions, addModelOption, dataOptions } from '../options.js';
 import { progress } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
@@ -34,10 +34,7 @@ export function registerSweep(program: Command): void {
       dataset,
       out: opts.out,
       layers: opts.layers,
-      batch: opts.batch,
-      detect: opts.detect,
-      cache: opts.cache,
-      cacheDir: opts.cacheDir,
+      ...dataOptions(opts),
       shard,
       onProgress: (done, total) => {
         // The first call reports the items an interrupted run already finished.

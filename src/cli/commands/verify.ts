@@ -6,7 +6,7 @@ import { looksLikePairList, readPairList } from '../../data/datasets/pair-list.j
 import { loadModel } from '../../models/registry.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption } from '../options.js';
+import { addDataOptions, addModelOption, dataOptions } from '../options.js';
 import { progress, type Progress } from '../progress.js';
 
 export function registerVerify(program: Command): void {
@@ -35,10 +35,7 @@ export function registerVerify(program: Command): void {
       out: opts.out,
       layers: opts.layers,
       flip: opts.flip,
-      batch: opts.batch,
-      detect: opts.detect,
-      cache: opts.cache,
-      cacheDir: opts.cacheDir,
+      ...dataOptions(opts),
       onProgress: (stage, done, total) => {
         const b = (bars[stage] ??= { bar: progress(stage, total), last: 0 });
         b.bar.tick(done - b.last);
