@@ -21,6 +21,7 @@ import { ensureTorch, PYTHON, readF32, TorchServer, type TorchStatus } from './p
 import { benchTfjs, tfjsInfo, type TfjsResult } from './tfjs-side.js';
 import { loadVgg16Random } from './vgg16-random.js';
 import { benchProjection } from './projection.js';
+import { sweepPeakRss } from './sweep-rss.js';
 import { writeMarkdown } from './report.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -452,6 +453,22 @@ async function main(): Promise<void> {
     } catch (e) {
       projection = { failed: errorText(e) };
     }
+  }
+
+  // Issue 8's memory target: a sweep's peak RSS is flat in the number of images.
+  if (names.includes('dlib-resnet') && models['dlib-resnet'] && !('failed' in models['dlib-resnet'])) {
+    const rss: Record<string, number> = {};
+    for (const n of [200, 2000]) {
+      log(`dlib-resnet: peak RSS of a ${n}-image sweep...`);
+      try {
+        const r = sweepPeakRss(n);
+        if (r) rss[String(n)] = +r.peak_rss_mb.toFixed(1);
+      } catch (e) {
+        log(`sweep RSS ${n}: failed: ${errorText(e)}`);
+      }
+    }
+    (models['dlib-resnet'] as unknown as Record<string, unknown>).sweep_rss_mb = rss;
+    log(`sweep peak RSS (MB): ${JSON.stringify(rss)}`);
   }
 
   const torchInfo = Object.values(models).find((m) => m.pytorch_info)?.pytorch_info;
