@@ -22,6 +22,7 @@ import { alignedFaces } from '../../data/faces.js';
 import type { RgbImage } from '../../data/image.js';
 import { TfGraph } from '../../engine/tf-graph.js';
 import { writeJsonAtomic } from '../../io/json.js';
+import { similarityMatrix } from '../metrics/similarity.js';
 import { findProbe, type FaceModel } from '../../models/face-model.js';
 import { loadModel } from '../../models/registry.js';
 import type { SweepManifest } from '../sweep/format.js';
@@ -94,6 +95,8 @@ export interface NeuronAtlas {
    * re-aligned face differs from the swept one (dataset, aligner or detector changed since).
    */
   valueCheck: { maxAbsDiff: number; maxRelDiff: number; mismatched: string[] };
+  /** The neurons of the layer most similar to this one (paper eq. 2 on the sweep table). */
+  similar: { neuron: number; s: number }[];
   samples: AtlasSample[];
 }
 
@@ -172,6 +175,14 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
   }
   const probe = findProbe(model, opts.layer);
   const spatial = probe.shape.length === 3;
+  // Eq. 2 similarity of every neuron pair of the layer, from the sweep (no forward passes), so
+  // each neuron page can link to its closest neighbours.
+  const sim = similarityMatrix(table.values, table.rows, table.channels, Math.min(nWanted, table.rows));
+  const similarTo = (j: number) =>
+    Array.from({ length: table.channels }, (_, i) => ({ neuron: i, s: sim.S[j * table.channels + i] }))
+      .filter((x) => x.neuron !== j)
+      .sort((a, b) => b.s - a.s || a.neuron - b.neuron)
+      .slice(0, 5);
   if (spatial && !probe.rf) throw new Error(`probe ${probe.name} has no receptive field`);
   const variances = channelVariances(table.values, table.rows, table.channels);
   const tops = topSamples(table, sw.items, neurons, nWanted);
@@ -246,6 +257,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
         display: { lo: range.lo, hi: range.hi, rule: 'one min/max over all tiles (RF boxes) of this neuron and all three channels -> 0..255' },
         layout: { pcaDims: lay.pcaDims, perplexity: lay.perplexity, kl: lay.kl, seed: lay.seed, grid: { cols: lay.grid.cols, rows: lay.grid.rows }, windowLength: windows[0]?.length ?? 0 },
         valueCheck: { maxAbsDiff: maxAbs, maxRelDiff: maxRel, mismatched },
+        similar: similarTo(neuron),
         samples: out,
       };
       const jsonName = `neuron-${neuron}.json`;

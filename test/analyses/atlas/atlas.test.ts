@@ -18,6 +18,7 @@ import { projectDetailed } from '../../../src/analyses/atlas/projection.ts';
 import { openSweep } from '../../../src/analyses/sweep/read.ts';
 import { sweep } from '../../../src/analyses/sweep/sweep.ts';
 import { topSamples } from '../../../src/analyses/sweep/topn.ts';
+import { similarityMatrix } from '../../../src/analyses/metrics/similarity.ts';
 import { openDataset } from '../../../src/data/datasets/index.ts';
 import { alignedFaces } from '../../../src/data/faces.ts';
 import type { RgbImage } from '../../../src/data/image.ts';
@@ -111,6 +112,12 @@ test('atlas end to end on a 30-image sweep: PNG + JSON consistent with the sweep
       assert.equal(cells.size, n, 'grid cells unique');
       for (const s of doc.samples) assert.ok(s.grid.col >= 0 && s.grid.col < cols && s.grid.row >= 0 && s.grid.row < rows);
       assert.deepEqual(doc.valueCheck.mismatched, []);
+      // Most similar neurons: the 5 largest off-diagonal entries of row k of eq. 2's S.
+      const S = similarityMatrix(table.values, table.rows, table.channels, n).S;
+      const row = Array.from({ length: table.channels }, (_, i) => i).filter((i) => i !== k);
+      const best = row.map((i) => S[k * table.channels + i]).sort((a, b) => b - a).slice(0, 5);
+      assert.deepEqual(doc.similar.map((x) => x.s), best);
+      assert.ok(doc.similar.every((x) => x.neuron !== k && Math.abs(S[k * table.channels + x.neuron] - x.s) < 1e-12));
       assert.equal(doc.layout.perplexity, 3); // min(30, floor(9 / 3))
       assert.equal(doc.layout.pcaDims, 9);
       assert.equal(doc.layout.windowLength, 64 * 5 * 5);
