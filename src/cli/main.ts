@@ -14,6 +14,7 @@ import { registerSimilarity } from './commands/similarity.js';
 import { registerInvariance } from './commands/invariance.js';
 import { registerCorrespondence } from './commands/correspondence.js';
 import { registerPose } from './commands/pose.js';
+import { registerMaximize } from './commands/maximize.js';
 
 function fail(err: unknown, debug: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<void> {
   registerInvariance(program);
   registerCorrespondence(program);
   registerPose(program);
+  registerMaximize(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,0 +1,339 @@
+/**
+ * Activation maximisation (paper Fig. 7; regularisation after Nguyen et al. 2016): gradient
+ * ascent in RGB pixel space (0..255) on one neuron of a probe layer.
+ *
+ * Each step: roll the image by a seeded random jitter (|dx|,|dy| <= jitter px), forward it
+ * (bilinearly resized to the model's input size when the octave is smaller), take the gradient
+ * of the neuron w.r.t. the pixels (through the roll, so it lands back un-rolled), normalise it by
+ * its mean |g|, subtract `tvWeight` times the mean-|g|-normalised gradient of the total
+ * variation, move by `stepSize` pixel units, clip to [0, 255]. Octaves: optimisation starts on a
+ * smaller image (size * octaveScale^-(octaves-1)) which is bilinearly up-scaled between octaves.
+ *
+ * Neuron value: spatial layers use the centre cell (row floor(H/2), column floor(W/2)) by
+ * default, or the spatial max with `spatial: 'max'`; vector layers use the unit itself.
+ */
+import { UserError } from '../../cli/errors.js';
+import { initTf, tf } from '../../engine/tf-backend.js';
+import { TfGraph } from '../../engine/tf-graph.js';
+import type { RgbImage } from '../../data/image.js';
+import { rgbImage } from '../../data/image.js';
+import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
+
+export type SpatialRule = 'centre' | 'max';
+
+export interface MaximizeParams {
+  /** Steps per octave. */
+  steps: number;
+  octaves: number;
+  /** Linear size ratio between consecutive octaves. */
+  octaveScale: number;
+  /** Mean |pixel change| per step, 0..255 units. */
+  stepSize: number;
+  /** Max jitter (roll) in pixels of the current octave, each axis. */
+  jitter: number;
+  /** Weight of the normalised TV gradient relative to the normalised activation gradient. */
+  tvWeight: number;
+  spatial: SpatialRule;
+  seed: number;
+  /** Std of the seeded Gaussian noise around grey 128 for init 'noise'. */
+  noiseStd: number;
+  /** Number of intermediate snapshots in the strip (evenly spaced, including the last step). */
+  snapshots: number;
+}
+
+export const MAXIMIZE_DEFAULTS: MaximizeParams = {
+  steps: 100,
+  octaves: 2,
+  octaveScale: 1.5,
+  stepSize: 2,
+  jitter: 4,
+  tvWeight: 0.3,
+  spatial: 'centre',
+  seed: 0,
+  noiseStd: 8,
+  snapshots: 8,
+};
+
+export interface MaximizeOptions extends Partial<MaximizeParams> {
+  model: FaceModel;
+  layer: string;
+  neuron: number;
+  /** 'noise' (seeded grey + Gaussian noise), 'grey' (flat 128) or an image (resized to the octave size). */
+  init?: 'noise' | 'grey' | RgbImage;
+  /** How an image init is named in the result (e.g. 'mean-topn 9 of sweep DIR'). */
+  initLabel?: string;
+  /** Reuse a graph across calls (tests); otherwise one is built and disposed. */
+  graph?: TfGraph;
+}
+
+export interface MaximizeResult {
+  params: MaximizeParams;
+  init: string;
+  layer: string;
+  neuron: number;
+  /** How the neuron value is read. */
+  readout: string;
+  image: RgbImage;
+  /** Snapshots at model input size, in step order. */
+  snapshots: { step: number; image: RgbImage }[];
+  /** Neuron value before each step (at the current octave), then after the last one. */
+  activations: number[];
+  /** Mean |neighbour difference| per step (0..255 units), same indexing as activations. */
+  tv: number[];
+  initialActivation: number;
+  finalActivation: number;
+  /** Neuron value of the final image after 8-bit quantisation. */
+  finalActivationUint8: number;
+  seconds: number;
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gauss(rng: () => number): number {
+  const u = Math.max(rng(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
+}
+
+function octaveSizes(p: MaximizeParams, w: number, h: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let o = 0; o < p.octaves; o++) {
+    const s = Math.pow(p.octaveScale, -(p.octaves - 1 - o));
+    out.push([Math.max(8, Math.round(w * s)), Math.max(8, Math.round(h * s))]);
+  }
+  return out;
+}
+
+/** Circular shift of an NCHW tensor by (dy, dx). */
+function roll(x: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
+  const [, , h, w] = x.shape;
+  let y = x;
+  const sy = ((dy % h) + h) % h;
+  const sx = ((dx % w) + w) % w;
+  if (sy) y = tf.concat([tf.slice(y, [0, 0, h - sy, 0], [-1, -1, sy, -1]), tf.slice(y, [0, 0, 0, 0], [-1, -1, h - sy, -1])], 2);
+  if (sx) y = tf.concat([tf.slice(y, [0, 0, 0, w - sx], [-1, -1, -1, sx]), tf.slice(y, [0, 0, 0, 0], [-1, -1, -1, w - sx])], 3);
+  return y;
+}
+
+/** Anisotropic total variation: mean |neighbour difference| over horizontal and vertical pairs. */
+export function totalVariation(x: tf.Tensor4D): tf.Scalar {
+  const [, , h, w] = x.shape;
+  const dv = tf.sub(tf.slice(x, [0, 0, 1, 0], [-1, -1, h - 1, -1]), tf.slice(x, [0, 0, 0, 0], [-1, -1, h - 1, -1]));
+  const dh = tf.sub(tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, w - 1]), tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, w - 1]));
+  return tf.div(tf.add(tf.sum(tf.abs(dv)), tf.sum(tf.abs(dh))), dv.size + dh.size) as tf.Scalar;
+}
+
+/** TV of an 8-bit image (same definition as `totalVariation`). */
+export function imageTv(img: RgbImage): number {
+  const { width: w, height: h, data } = img;
+  let s = 0;
+  let n = 0;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) {
+        const v = data[(y * w + x) * 3 + c];
+        if (x + 1 < w) (s += Math.abs(data[(y * w + x + 1) * 3 + c] - v)), n++;
+        if (y + 1 < h) (s += Math.abs(data[((y + 1) * w + x) * 3 + c] - v)), n++;
+      }
+  return s / n;
+}
+
+function toNchw(img: RgbImage): tf.Tensor4D {
+  const { width: w, height: h, data } = img;
+  const out = new Float32Array(3 * w * h);
+  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) out[c * w * h + i] = data[i * 3 + c];
+  return tf.tensor4d(out, [1, 3, h, w]);
+}
+
+function toRgb(x: tf.Tensor4D): RgbImage {
+  const [, , h, w] = x.shape;
+  const d = x.dataSync();
+  const out = new Uint8Array(w * h * 3);
+  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.max(0, Math.min(255, Math.round(d[c * w * h + i])));
+  return rgbImage(w, h, out);
+}
+
+function resizeNchw(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
+  if (x.shape[2] === h && x.shape[3] === w) return x;
+  const nhwc = tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D;
+  return tf.transpose(tf.image.resizeBilinear(nhwc, [h, w], true), [0, 3, 1, 2]) as tf.Tensor4D;
+}
+
+/** The neuron's value (a scalar) from the probe output. */
+function readout(probe: ProbeLayer, neuron: number, rule: SpatialRule): (y: tf.Tensor) => tf.Scalar {
+  if (probe.shape.length === 3) {
+    const [, hh, ww] = probe.shape;
+    if (rule === 'max') return (y) => tf.max(tf.slice(y, [0, neuron, 0, 0], [1, 1, hh, ww])) as tf.Scalar;
+    const cy = Math.floor(hh / 2);
+    const cx = Math.floor(ww / 2);
+    return (y) => tf.reshape(tf.slice(y, [0, neuron, cy, cx], [1, 1, 1, 1]), []) as tf.Scalar;
+  }
+  return (y) => tf.reshape(tf.slice(tf.reshape(y, [1, -1]), [0, neuron], [1, 1]), []) as tf.Scalar;
+}
+
+export function resolveParams(opts: Partial<MaximizeParams>): MaximizeParams {
+  const p: MaximizeParams = { ...MAXIMIZE_DEFAULTS };
+  for (const k of Object.keys(MAXIMIZE_DEFAULTS) as (keyof MaximizeParams)[]) {
+    if (opts[k] !== undefined) (p as unknown as Record<string, unknown>)[k] = opts[k];
+  }
+  if (!Number.isInteger(p.steps) || p.steps < 0) throw new Error(`maximize: steps must be a non-negative integer, got ${p.steps}`);
+  if (!Number.isInteger(p.octaves) || p.octaves < 1) throw new Error(`maximize: octaves must be >= 1, got ${p.octaves}`);
+  if (!(p.octaveScale >= 1)) throw new Error(`maximize: octaveScale must be >= 1`);
+  if (!(p.stepSize > 0)) throw new Error(`maximize: stepSize must be > 0`);
+  if (!Number.isInteger(p.jitter) || p.jitter < 0) throw new Error(`maximize: jitter must be a non-negative integer`);
+  if (!(p.tvWeight >= 0)) throw new Error(`maximize: tvWeight must be >= 0`);
+  if (p.spatial !== 'centre' && p.spatial !== 'max') throw new Error(`maximize: spatial must be centre|max`);
+  return p;
+}
+
+export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
+  const t0 = performance.now();
+  await initTf();
+  const { model } = opts;
+  const p = resolveParams(opts);
+  const probe = findProbe(model, opts.layer);
+  const units = probe.shape[0];
+  if (!Number.isInteger(opts.neuron) || opts.neuron < 0 || opts.neuron >= units) {
+    throw new UserError(`maximize: neuron ${opts.neuron} out of range 0..${units - 1} for ${probe.name}`);
+  }
+  const graph = opts.graph ?? (await TfGraph.fromOnnx(model.onnx));
+  const inputName = graph.inputNames[0];
+  const { width: W, height: H } = model.inputSize;
+  const { mean, std, channelOrder } = model.preprocessing;
+  const order = channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+  const meanT = tf.keep(tf.tensor4d(order.map((c) => mean[c]), [1, 3, 1, 1]));
+  const invStdT = tf.keep(tf.tensor4d(order.map((c) => 1 / std[c]), [1, 3, 1, 1]));
+  const read = readout(probe, opts.neuron, p.spatial);
+  const rng = mulberry32(p.seed);
+  const sizes = octaveSizes(p, W, H);
+
+  /** Pixel image (any size) -> neuron value, differentiable. */
+  const value = (x: tf.Tensor4D): tf.Scalar => {
+    let z = resizeNchw(x, H, W);
+    if (channelOrder === 'BGR') z = tf.reverse(z, 1);
+    z = tf.mul(tf.sub(z, meanT), invStdT);
+    const y = graph.run({ [inputName]: z }, [probe.tensor])[probe.tensor];
+    return read(y);
+  };
+
+  const initName = opts.init === undefined ? 'noise' : typeof opts.init === 'string' ? opts.init : (opts.initLabel ?? `image ${opts.init.width}x${opts.init.height}`);
+  let x: tf.Tensor4D;
+  {
+    const [w0, h0] = sizes[0];
+    if (opts.init === undefined || opts.init === 'noise' || opts.init === 'grey') {
+      const d = new Float32Array(3 * w0 * h0);
+      const noisy = opts.init !== 'grey';
+      for (let i = 0; i < d.length; i++) d[i] = Math.max(0, Math.min(255, 128 + (noisy ? p.noiseStd * gauss(rng) : 0)));
+      x = tf.keep(tf.tensor4d(d, [1, 3, h0, w0]));
+    } else {
+      const img = opts.init;
+      x = tf.keep(tf.tidy(() => resizeNchw(toNchw(img), h0, w0)));
+    }
+  }
+
+  const activations: number[] = [];
+  const tv: number[] = [];
+  const total = p.steps * p.octaves;
+  const snapAt = new Set<number>();
+  for (let i = 1; i <= p.snapshots; i++) snapAt.add(Math.round((i * total) / Math.max(1, p.snapshots)));
+  const snapshots: { step: number; image: RgbImage }[] = [];
+  const gradValue = tf.grad((z: tf.Tensor) => value(z as tf.Tensor4D));
+  const gradTv = tf.grad((z: tf.Tensor) => totalVariation(z as tf.Tensor4D));
+  let step = 0;
+  try {
+    if (total === 0 || snapAt.has(0)) snapshots.push({ step: 0, image: toRgb(tf.tidy(() => resizeNchw(x, H, W))) });
+    for (let o = 0; o < p.octaves; o++) {
+      if (o > 0) {
+        const [w, h] = sizes[o];
+        const up = tf.keep(tf.tidy(() => resizeNchw(x, h, w)));
+        x.dispose();
+        x = up;
+      }
+      for (let s = 0; s < p.steps; s++) {
+        const dy = p.jitter ? Math.floor(rng() * (2 * p.jitter + 1)) - p.jitter : 0;
+        const dx = p.jitter ? Math.floor(rng() * (2 * p.jitter + 1)) - p.jitter : 0;
+        const cur = x;
+        const [next, a, t] = tf.tidy(() => {
+          const a0 = value(cur);
+          const g = gradValue(roll(cur, dy, dx).clone()) as tf.Tensor4D;
+          // gradient w.r.t. the rolled image, rolled back onto the un-rolled pixels
+          const gBack = roll(g, -dy, -dx);
+          const gn = tf.div(gBack, tf.add(tf.mean(tf.abs(gBack)), 1e-12));
+          let upd = gn;
+          if (p.tvWeight > 0) {
+            const gt = gradTv(cur);
+            upd = tf.sub(gn, tf.mul(tf.div(gt, tf.add(tf.mean(tf.abs(gt)), 1e-12)), p.tvWeight));
+          }
+          const n = tf.clipByValue(tf.add(cur, tf.mul(upd, p.stepSize)), 0, 255) as tf.Tensor4D;
+          return [tf.keep(n), a0, totalVariation(cur)] as const;
+        });
+        activations.push(a.dataSync()[0]);
+        tv.push(t.dataSync()[0]);
+        a.dispose();
+        t.dispose();
+        x.dispose();
+        x = next;
+        step++;
+        if (snapAt.has(step)) snapshots.push({ step, image: toRgb(tf.tidy(() => resizeNchw(x, H, W))) });
+      }
+    }
+    const finalT = tf.tidy(() => resizeNchw(x, H, W).clone());
+    const last = tf.tidy(() => value(finalT));
+    activations.push(last.dataSync()[0]);
+    tv.push(tf.tidy(() => totalVariation(finalT)).dataSync()[0]);
+    last.dispose();
+    const image = toRgb(finalT);
+    finalT.dispose();
+    const q = tf.tidy(() => value(toNchw(image)));
+    const finalActivationUint8 = q.dataSync()[0];
+    q.dispose();
+    return {
+      params: p,
+      init: initName,
+      layer: probe.name,
+      neuron: opts.neuron,
+      readout:
+        probe.shape.length === 3
+          ? p.spatial === 'centre'
+            ? `centre cell (row ${Math.floor(probe.shape[1] / 2)}, col ${Math.floor(probe.shape[2] / 2)}) of channel ${opts.neuron}`
+            : `spatial max of channel ${opts.neuron}`
+          : `unit ${opts.neuron}`,
+      image,
+      snapshots,
+      activations,
+      tv,
+      initialActivation: activations[0],
+      finalActivation: activations[activations.length - 1],
+      finalActivationUint8,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    x.dispose();
+    meanT.dispose();
+    invStdT.dispose();
+    if (!opts.graph) graph.dispose();
+  }
+}
+
+/** Snapshots side by side (all at the model input size). */
+export function stripImage(snaps: RgbImage[], gap = 2): RgbImage {
+  if (snaps.length === 0) throw new Error('stripImage: no snapshots');
+  const h = snaps[0].height;
+  const w = snaps.reduce((s, im) => s + im.width, 0) + gap * (snaps.length - 1);
+  const out = new Uint8Array(w * h * 3).fill(255);
+  let ox = 0;
+  for (const im of snaps) {
+    for (let y = 0; y < im.height; y++) out.set(im.data.subarray(y * im.width * 3, (y + 1) * im.width * 3), (y * w + ox) * 3);
+    ox += im.width + gap;
+  }
+  return rgbImage(w, h, out);
+}
