@@ -105,17 +105,7 @@ export function diff(a: ArrayLike<number>, b: ArrayLike<number>): Diff {
   return { max_abs: d, max_ref: s, rel: s === 0 ? d : d / s, rel_l2: b2 === 0 ? Math.sqrt(e2) : Math.sqrt(e2 / b2), n: a.length };
 }
 
-/** Deterministic uniform [0, 1) generator. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../src/analyses/random.js';
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0] : String(e);

@@ -6,12 +6,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dataset, SkippedItem } from '../data/dataset.js';
-import { alignedFaces, loadAlignedBatch } from '../data/faces.js';
 import type { RgbImage } from '../data/image.js';
 import { writeJsonAtomic } from '../io/json.js';
 import { selectProbes, type FaceModel } from '../models/face-model.js';
 import { UserError } from '../cli/errors.js';
 import { layerFeatures } from './features.js';
+import { collectFaces } from './probes/shared.js';
 import { lineChart, writeChart } from '../report/plot.js';
 import { pairCosine } from './metrics/cosine.js';
 import { kFoldVerification, rocAuc, rocCurve, tarAtFar, VERIFICATION_RULES, type RocCurve } from './metrics/verification.js';
@@ -69,35 +69,16 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   if (!pairs || pairs.length === 0) throw new UserError(`${opts.dataset.root}: no verification pairs (need an LFW folder with pairs.txt or a pairs file)`);
   const layers = selectProbes(opts.model, opts.layers);
   const total = opts.dataset.items.length;
-  let done = 0;
-  const tick = () => opts.onProgress?.('align', ++done, total);
   // Images where no face is found are centre-cropped instead (LFW images are centred face
   // crops), so no pair is lost to a detector miss; the summary lists them.
-  const undetected: SkippedItem[] = [];
-  const unreadable: SkippedItem[] = [];
-  const detected: { faces: { item: { id: string }; face: RgbImage }[]; skipped: SkippedItem[] } = { faces: [], skipped: [] };
-  const stream = alignedFaces(opts.dataset.items, opts.model.alignment, {
-    detect: opts.detect ?? true,
+  const { faces, undetected, unreadable } = await collectFaces(opts.dataset.items, opts.model.alignment, {
+    detect: opts.detect,
     cache: opts.cache,
     cacheDir: opts.cacheDir,
-    onSkip: (s) => {
-      detected.skipped.push(s);
-      tick();
-    },
+    fallback: 'centre',
+    onProgress: (done) => opts.onProgress?.('align', done, total),
   });
-  for await (const f of stream) {
-    detected.faces.push(f);
-    tick();
-  }
-  for (const s of detected.skipped) (s.reason.startsWith('no face') ? undetected : unreadable).push(s);
-  const retry = await loadAlignedBatch(
-    opts.dataset.items.filter((it) => undetected.some((u) => u.id === it.id)),
-    opts.model.alignment,
-    { detect: false, cache: false },
-  );
-  unreadable.push(...retry.skipped);
-  const faceOf = new Map<string, RgbImage>();
-  for (const f of [...detected.faces, ...retry.faces]) faceOf.set(f.item.id, f.face);
+  const faceOf = new Map<string, RgbImage>(faces.map((f) => [f.item.id, f.face]));
   const ids = [...faceOf.keys()].sort();
   const rowOf = new Map(ids.map((id, i) => [id, i]));
   const usable = pairs.filter((p) => rowOf.has(p.a) && rowOf.has(p.b));

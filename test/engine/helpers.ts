@@ -1,15 +1,6 @@
 /** Shared helpers for the engine tests: seeded random numbers and relative errors. */
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../src/analyses/random.js';
 
 /** n standard-normal samples (Box-Muller), scaled. */
 export function randn(rng: () => number, n: number, scale = 1): Float32Array {

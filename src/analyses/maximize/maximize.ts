@@ -18,6 +18,7 @@ import { TfGraph } from '../../engine/tf-graph.js';
 import type { RgbImage } from '../../data/image.js';
 import { rgbImage } from '../../data/image.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
+import { mulberry32 } from '../random.js';
 
 export type SpatialRule = 'centre' | 'max';
 
@@ -87,17 +88,6 @@ export interface MaximizeResult {
   seconds: number;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gauss(rng: () => number): number {
   const u = Math.max(rng(), 1e-12);

@@ -336,18 +336,20 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
   };
   const rows: CorrespondenceRow[] = [];
   const perVariant = maskNames.map((_, v) => cellsOf(v));
+  /** One mask variant's table cell at one layer. */
+  const cellRow = (c: (typeof perVariant)[number][number]) => ({
+    layer: c.layer,
+    dims: c.dims,
+    delta_mean: c.main.delta_mean,
+    delta_std: c.main.delta_std,
+    exclude_mean: c.exc.delta_mean,
+    exclude_std: c.exc.delta_std,
+    zeroFraction: c.main.zeroFraction,
+  });
   PARTS.forEach((p, v) => {
     rows.push({
       mask: p,
-      layers: perVariant[v]!.map((c) => ({
-        layer: c.layer,
-        dims: c.dims,
-        delta_mean: c.main.delta_mean,
-        delta_std: c.main.delta_std,
-        exclude_mean: c.exc.delta_mean,
-        exclude_std: c.exc.delta_std,
-        zeroFraction: c.main.zeroFraction,
-      })),
+      layers: perVariant[v]!.map(cellRow),
     });
   });
   const randomVariants = perVariant.slice(PARTS.length);
@@ -372,15 +374,7 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
   randomVariants.forEach((cs, d) => {
     rows.push({
       mask: `random#${d}`,
-      layers: cs.map((c) => ({
-        layer: c.layer,
-        dims: c.dims,
-        delta_mean: c.main.delta_mean,
-        delta_std: c.main.delta_std,
-        exclude_mean: c.exc.delta_mean,
-        exclude_std: c.exc.delta_std,
-        zeroFraction: c.main.zeroFraction,
-      })),
+      layers: cs.map(cellRow),
     });
   });
   timer.lap('metrics');
