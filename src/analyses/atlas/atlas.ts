@@ -21,7 +21,7 @@ import { isDir, isFile } from '../../data/datasets/util.js';
 import { alignedFaces } from '../../data/faces.js';
 import type { RgbImage } from '../../data/image.js';
 import { TfGraph } from '../../engine/tf-graph.js';
-import { writeJsonAtomic } from '../../io/json.js';
+import { readJson, writeJsonAtomic } from '../../io/json.js';
 import { similarityMatrix } from '../metrics/similarity.js';
 import { findProbe, type FaceModel } from '../../models/face-model.js';
 import { loadModel } from '../../models/registry.js';
@@ -98,6 +98,20 @@ export interface NeuronAtlas {
   /** The neurons of the layer most similar to this one (paper eq. 2 on the sweep table). */
   similar: { neuron: number; s: number }[];
   samples: AtlasSample[];
+  /** Activation-maximisation images of this neuron (added by `facelens maximize --atlas`). */
+  maximize?: AtlasMaximizeEntry[];
+}
+
+/** One AM result registered in a neuron's atlas JSON; paths relative to that JSON's folder. */
+export interface AtlasMaximizeEntry {
+  facet: number | null;
+  init: string;
+  image: string;
+  strip: string;
+  curve: string;
+  summary: string;
+  initialActivation: number;
+  finalActivation: number;
 }
 
 export interface AtlasResult {
@@ -107,6 +121,19 @@ export interface AtlasResult {
   summary: Record<string, unknown>;
   /** Human-readable problems worth a look (e.g. faces that no longer match the sweep). */
   warnings: string[];
+}
+
+/** AM entries of an existing neuron JSON whose images still exist (a re-run atlas keeps them). */
+async function keptMaximizeEntries(file: string): Promise<AtlasMaximizeEntry[]> {
+  let old: Partial<NeuronAtlas>;
+  try {
+    old = await readJson<Partial<NeuronAtlas>>(file);
+  } catch {
+    return [];
+  }
+  const out: AtlasMaximizeEntry[] = [];
+  for (const e of old.maximize ?? []) if (await isFile(path.resolve(path.dirname(file), e.image))) out.push(e);
+  return out;
 }
 
 /** A sample whose recomputed value differs from the sweep's by more than float noise. */
@@ -261,6 +288,8 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
         samples: out,
       };
       const jsonName = `neuron-${neuron}.json`;
+      const kept = await keptMaximizeEntries(path.join(opts.out, jsonName));
+      if (kept.length > 0) doc.maximize = kept;
       await writeJsonAtomic(path.join(opts.out, jsonName), doc);
       files.push(pngName, jsonName);
       if (mismatched.length > 0) {

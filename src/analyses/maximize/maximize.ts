@@ -9,6 +9,8 @@
  * variation, move by `stepSize` pixel units, clip to [0, 255]. Octaves: optimisation starts on a
  * smaller image (size * octaveScale^-(octaves-1)) which is bilinearly up-scaled between octaves.
  *
+ * Optional Gaussian blur every `blurEvery` steps (Yosinski et al. 2015's blur prior; off by default).
+ *
  * Neuron value: spatial layers use the centre cell (row floor(H/2), column floor(W/2)) by
  * default, or the spatial max with `spatial: 'max'`; vector layers use the unit itself.
  */
@@ -40,6 +42,9 @@ export interface MaximizeParams {
   noiseStd: number;
   /** Number of intermediate snapshots in the strip (evenly spaced, including the last step). */
   snapshots: number;
+  /** Gaussian blur of the image every `blurEvery` steps with this std in pixels (0 = off). */
+  blurSigma: number;
+  blurEvery: number;
 }
 
 export const MAXIMIZE_DEFAULTS: MaximizeParams = {
@@ -53,6 +58,8 @@ export const MAXIMIZE_DEFAULTS: MaximizeParams = {
   seed: 0,
   noiseStd: 8,
   snapshots: 8,
+  blurSigma: 0,
+  blurEvery: 4,
 };
 
 export interface MaximizeOptions extends Partial<MaximizeParams> {
@@ -63,6 +70,8 @@ export interface MaximizeOptions extends Partial<MaximizeParams> {
   init?: 'noise' | 'grey' | RgbImage;
   /** How an image init is named in the result (e.g. 'mean-topn 9 of sweep DIR'). */
   initLabel?: string;
+  /** The facet (t-SNE cluster, facets.ts) the init image comes from, recorded in the result. */
+  facet?: number;
   /** Reuse a graph across calls (tests); otherwise one is built and disposed. */
   graph?: TfGraph;
 }
@@ -72,6 +81,8 @@ export interface MaximizeResult {
   init: string;
   layer: string;
   neuron: number;
+  /** Facet of the init (null: not a facet init). */
+  facet: number | null;
   /** How the neuron value is read. */
   readout: string;
   image: RgbImage;
@@ -120,6 +131,39 @@ export function totalVariation(x: tf.Tensor4D): tf.Scalar {
   const dv = tf.sub(tf.slice(x, [0, 0, 1, 0], [-1, -1, h - 1, -1]), tf.slice(x, [0, 0, 0, 0], [-1, -1, h - 1, -1]));
   const dh = tf.sub(tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, w - 1]), tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, w - 1]));
   return tf.div(tf.add(tf.sum(tf.abs(dv)), tf.sum(tf.abs(dh))), dv.size + dh.size) as tf.Scalar;
+}
+
+/** Normalised 1-D Gaussian of std `sigma`, radius ceil(3 sigma). */
+export function gaussianKernel(sigma: number): Float32Array {
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float32Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  return k;
+}
+
+/** Separable Gaussian blur of an NCHW image, edges mirrored (no darkening at the border). */
+export function gaussianBlur(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
+  if (sigma <= 0) return x;
+  return tf.tidy(() => {
+    const k = gaussianKernel(sigma);
+    const r = (k.length - 1) / 2;
+    const [, c, h, w] = x.shape;
+    const ry = Math.min(r, h - 1);
+    const rx = Math.min(r, w - 1);
+    const ky = k.subarray(r - ry, r + ry + 1);
+    const kx = k.subarray(r - rx, r + rx + 1);
+    const sy = ky.reduce((a, b) => a + b, 0);
+    const sx = kx.reduce((a, b) => a + b, 0);
+    let y = tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D;
+    y = tf.mirrorPad(y, [[0, 0], [ry, ry], [rx, rx], [0, 0]], 'reflect');
+    const fy = tf.tile(tf.tensor4d(ky.map((v) => v / sy), [ky.length, 1, 1, 1]), [1, 1, c, 1]) as tf.Tensor4D;
+    const fx = tf.tile(tf.tensor4d(kx.map((v) => v / sx), [1, kx.length, 1, 1]), [1, 1, c, 1]) as tf.Tensor4D;
+    y = tf.depthwiseConv2d(y, fy, 1, 'valid');
+    y = tf.depthwiseConv2d(y, fx, 1, 'valid');
+    return tf.transpose(y, [0, 3, 1, 2]) as tf.Tensor4D;
+  });
 }
 
 /** TV of an 8-bit image (same definition as `totalVariation`). */
@@ -182,6 +226,8 @@ export function resolveParams(opts: Partial<MaximizeParams>): MaximizeParams {
   if (!Number.isInteger(p.jitter) || p.jitter < 0) throw new Error(`maximize: jitter must be a non-negative integer`);
   if (!(p.tvWeight >= 0)) throw new Error(`maximize: tvWeight must be >= 0`);
   if (p.spatial !== 'centre' && p.spatial !== 'max') throw new Error(`maximize: spatial must be centre|max`);
+  if (!(p.blurSigma >= 0)) throw new Error(`maximize: blurSigma must be >= 0`);
+  if (!Number.isInteger(p.blurEvery) || p.blurEvery < 1) throw new Error(`maximize: blurEvery must be a positive integer`);
   return p;
 }
 
@@ -263,7 +309,8 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
             const gt = gradTv(cur);
             upd = tf.sub(gn, tf.mul(tf.div(gt, tf.add(tf.mean(tf.abs(gt)), 1e-12)), p.tvWeight));
           }
-          const n = tf.clipByValue(tf.add(cur, tf.mul(upd, p.stepSize)), 0, 255) as tf.Tensor4D;
+          let n = tf.clipByValue(tf.add(cur, tf.mul(upd, p.stepSize)), 0, 255) as tf.Tensor4D;
+          if (p.blurSigma > 0 && (step + 1) % p.blurEvery === 0) n = gaussianBlur(n, p.blurSigma);
           return [tf.keep(n), a0, totalVariation(cur)] as const;
         });
         activations.push(a.dataSync()[0]);
@@ -291,6 +338,7 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
       init: initName,
       layer: probe.name,
       neuron: opts.neuron,
+      facet: opts.facet ?? null,
       readout:
         probe.shape.length === 3
           ? p.spatial === 'centre'

@@ -1,7 +1,14 @@
-/** Writes a `maximize` result: final PNG, strip of intermediate steps, activation curve, summary.json. */
+/**
+ * Writes a `maximize` result: final PNG, strip of intermediate steps, activation curve,
+ * summary.json; optionally registers the images in the neuron's atlas JSON so the report and
+ * the explorer show them on the neuron's page.
+ */
 import path from 'node:path';
+import { UserError } from '../../cli/errors.js';
 import { writePng } from '../../data/image-io.js';
-import { writeJsonAtomic } from '../../io/json.js';
+import { readJson, writeJsonAtomic } from '../../io/json.js';
+import type { AtlasMaximizeEntry, NeuronAtlas } from '../atlas/atlas.js';
+import { atlasNeuronFile } from './facets.js';
 import { lineChart, writeChart } from '../../report/plot.js';
 import { stripImage, type MaximizeResult } from './maximize.js';
 
@@ -12,8 +19,18 @@ export interface MaximizeFiles {
   summary: string;
 }
 
-export async function writeMaximizeOutputs(r: MaximizeResult, out: string, model: string): Promise<MaximizeFiles> {
-  const base = `${r.layer}-${r.neuron}`;
+export interface WriteMaximizeOptions {
+  /** Atlas folder of the layer: the result is added to (or replaces the same facet in) neuron-K.json. */
+  atlasDir?: string;
+}
+
+/** File stem of one AM result: `<layer>-<neuron>` or `<layer>-<neuron>-facet<j>`. */
+export function maximizeStem(r: Pick<MaximizeResult, 'layer' | 'neuron' | 'facet'>): string {
+  return `${r.layer}-${r.neuron}${r.facet === null || r.facet === undefined ? '' : `-facet${r.facet}`}`;
+}
+
+export async function writeMaximizeOutputs(r: MaximizeResult, out: string, model: string, opts: WriteMaximizeOptions = {}): Promise<MaximizeFiles> {
+  const base = maximizeStem(r);
   const files: MaximizeFiles = {
     image: path.join(out, `${base}.png`),
     strip: path.join(out, `${base}-steps.png`),
@@ -38,6 +55,7 @@ export async function writeMaximizeOutputs(r: MaximizeResult, out: string, model
     model,
     layer: r.layer,
     neuron: r.neuron,
+    facet: r.facet ?? null,
     readout: r.readout,
     init: r.init,
     params: r.params,
@@ -52,5 +70,33 @@ export async function writeMaximizeOutputs(r: MaximizeResult, out: string, model
     seconds: r.seconds,
     files: { ...files, curve: `${files.curve}.png` },
   });
-  return { ...files, curve: `${files.curve}.png` };
+  const written = { ...files, curve: `${files.curve}.png` };
+  if (opts.atlasDir) await registerInAtlas(opts.atlasDir, r, written);
+  return written;
+}
+
+/** Adds an AM result to the neuron's atlas JSON (same facet replaced), paths relative to it. */
+export async function registerInAtlas(atlasDir: string, r: MaximizeResult, files: MaximizeFiles): Promise<void> {
+  const file = atlasNeuronFile(atlasDir, r.neuron);
+  let doc: NeuronAtlas;
+  try {
+    doc = await readJson<NeuronAtlas>(file);
+  } catch (e) {
+    throw new UserError(`${file}: cannot add the AM images to the neuron's atlas (${(e as Error).message})`);
+  }
+  if (doc.layer !== r.layer || doc.neuron !== r.neuron) throw new UserError(`${file}: is the atlas of ${doc.layer} #${doc.neuron}, not ${r.layer} #${r.neuron}`);
+  const rel = (p: string) => path.relative(path.dirname(file), path.resolve(p)).split(path.sep).join('/');
+  const entry: AtlasMaximizeEntry = {
+    facet: r.facet ?? null,
+    init: r.init,
+    image: rel(files.image),
+    strip: rel(files.strip),
+    curve: rel(files.curve),
+    summary: rel(files.summary),
+    initialActivation: r.initialActivation,
+    finalActivation: r.finalActivation,
+  };
+  const others = (doc.maximize ?? []).filter((e) => e.facet !== entry.facet);
+  doc.maximize = [...others, entry].sort((a, b) => (a.facet ?? -1) - (b.facet ?? -1));
+  await writeJsonAtomic(file, doc);
 }

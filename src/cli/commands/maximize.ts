@@ -4,6 +4,10 @@ import type { RgbImage } from '../../data/image.js';
 import { MAXIMIZE_DEFAULTS, maximize } from '../../analyses/maximize/maximize.js';
 import { writeMaximizeOutputs } from '../../analyses/maximize/output.js';
 import { meanTopNImage } from '../../analyses/maximize/init.js';
+import { atlasNeuronFile, FACET_DEFAULTS, facetInitImage } from '../../analyses/maximize/facets.js';
+import { atlas } from '../../analyses/atlas/atlas.js';
+import { isFile } from '../../data/datasets/util.js';
+import path from 'node:path';
 import { loadModel } from '../../models/registry.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
@@ -39,6 +43,12 @@ interface Opts {
   out: string;
   sweep?: string;
   topn: number;
+  facet: string;
+  facets: number;
+  facetSeed: number;
+  atlas?: string;
+  blurSigma: number;
+  blurEvery: number;
 }
 
 export function registerMaximize(program: Command): void {
@@ -50,9 +60,22 @@ export function registerMaximize(program: Command): void {
   )
     .requiredOption('-l, --layer <name>', 'probe layer')
     .requiredOption('-k, --neuron <k>', 'channel / unit index', nonNegInt('--neuron'))
-    .option('--init <what>', 'noise | grey | mean-topn (mean of the top-n faces of the neuron in --sweep) | path to an image', 'noise')
-    .option('-s, --sweep <dir>', 'a finished `facelens sweep` folder (for --init mean-topn)')
-    .option('--topn <n>', 'faces averaged by --init mean-topn', posInt('--topn'), 9)
+    .option(
+      '--init <what>',
+      'noise | grey | mean-topn (mean of the top-n faces of the neuron in --sweep) | cluster (mean of the top-9 faces of one t-SNE cluster of the atlas, see --facet) | path to an image',
+      'noise',
+    )
+    .option('-s, --sweep <dir>', 'a finished `facelens sweep` folder (for --init mean-topn / cluster)')
+    .option('--topn <n>', 'faces averaged by --init mean-topn / cluster', posInt('--topn'), 9)
+    .option('--facet <j>', '--init cluster: facet (cluster) number, 0 = largest, or "all"', '0')
+    .option('--facets <k>', '--init cluster: k-means clusters on the t-SNE coordinates', posInt('--facets'), FACET_DEFAULTS.k)
+    .option('--facet-seed <n>', '--init cluster: k-means seed', nonNegInt('--facet-seed'), FACET_DEFAULTS.seed)
+    .option(
+      '--atlas <dir>',
+      "the layer's atlas folder: source of the t-SNE layout for --init cluster (made for this neuron if the folder does not exist), and the neuron JSON the AM images are registered in",
+    )
+    .option('--blur-sigma <px>', 'Gaussian blur std applied every --blur-every steps (0 = off)', nonNeg('--blur-sigma'), d.blurSigma)
+    .option('--blur-every <n>', 'steps between blurs', posInt('--blur-every'), d.blurEvery)
     .option('--steps <n>', 'steps per octave', nonNegInt('--steps'), d.steps)
     .option('--octaves <n>', 'octaves (coarse to fine, bilinear up-scaling between them)', posInt('--octaves'), d.octaves)
     .option('--octave-scale <r>', 'size ratio between octaves', num('--octave-scale', (n) => n >= 1, '>= 1'), d.octaveScale)
@@ -67,40 +90,64 @@ export function registerMaximize(program: Command): void {
     .action(async (opts: Opts) => {
       if (opts.spatial !== 'centre' && opts.spatial !== 'max') throw new UserError(`--spatial must be centre or max, got "${opts.spatial}"`);
       const model = await loadModel(opts.model);
-      let init: 'noise' | 'grey' | RgbImage;
-      let initLabel: string | undefined;
-      if (opts.init === 'noise' || opts.init === 'grey') init = opts.init;
+      const runs: { init: 'noise' | 'grey' | RgbImage; initLabel?: string; facet?: number }[] = [];
+      if (opts.init === 'noise' || opts.init === 'grey') runs.push({ init: opts.init });
       else if (opts.init === 'mean-topn') {
         if (!opts.sweep) throw new UserError('--init mean-topn needs --sweep DIR');
         const m = await meanTopNImage({ sweepDir: opts.sweep, layer: opts.layer, neuron: opts.neuron, model, n: opts.topn });
         info(`init: mean of ${m.ids.length} top images (${m.ids.slice(0, 3).join(', ')}${m.ids.length > 3 ? ', ...' : ''})`);
-        init = m.image;
-        initLabel = `mean-topn: mean of the top-${m.ids.length} images of the neuron in sweep ${opts.sweep}: ${m.ids.join(', ')}`;
-      } else if (opts.init === 'cluster') throw new UserError('--init cluster is not implemented yet; use mean-topn, noise, grey or an image path');
-      else {
+        runs.push({ init: m.image, initLabel: `mean-topn: mean of the top-${m.ids.length} images of the neuron in sweep ${opts.sweep}: ${m.ids.join(', ')}` });
+      } else if (opts.init === 'cluster') {
+        if (!opts.sweep) throw new UserError('--init cluster needs --sweep DIR');
+        const atlasDir = opts.atlas ?? `facelens-out/atlas/${opts.layer}`;
+        if (!(await isFile(atlasNeuronFile(atlasDir, opts.neuron)))) {
+          if (await isFile(path.join(atlasDir, 'summary.json'))) {
+            throw new UserError(`${atlasDir} is an atlas without ${opts.layer} #${opts.neuron}; run \`facelens atlas --neurons ${opts.neuron}\` into it or pass another --atlas`);
+          }
+          info(`no atlas of ${opts.layer} #${opts.neuron} yet: making it in ${atlasDir}`);
+          await atlas({ sweepDir: opts.sweep, layer: opts.layer, neurons: [opts.neuron], out: atlasDir, model });
+        }
+        opts.atlas = atlasDir;
+        const base = { sweepDir: opts.sweep, atlasDir, layer: opts.layer, neuron: opts.neuron, model, k: opts.facets, top: opts.topn, seed: opts.facetSeed };
+        const first = await facetInitImage({ ...base, facet: 0 });
+        const wanted = opts.facet === 'all' ? first.facets.map((f) => f.index) : [Number(opts.facet)];
+        if (!wanted.every((j) => Number.isInteger(j) && j >= 0)) throw new UserError(`--facet must be a facet number or "all", got "${opts.facet}"`);
+        info(`facets (k-means on the atlas t-SNE, k=${first.facets.length}): ${first.facets.map((f) => `#${f.index}: ${f.size} samples, mean ${f.meanValue.toFixed(2)}`).join('; ')}`);
+        for (const j of wanted) {
+          const f = j === 0 ? first : await facetInitImage({ ...base, facet: j });
+          runs.push({
+            init: f.image,
+            facet: j,
+            initLabel: `cluster: facet ${j} of ${f.facets.length} (k-means on the t-SNE of ${f.source}, seed ${opts.facetSeed}): mean of its top-${f.facet.top.length} images ${f.facet.top.map((t) => t.id).join(', ')}`,
+          });
+        }
+      } else {
         const img = await decodeImage(opts.init);
-        init = await resizeRgb(img, model.inputSize.width, model.inputSize.height);
-        initLabel = `image ${opts.init}`;
+        runs.push({ init: await resizeRgb(img, model.inputSize.width, model.inputSize.height), initLabel: `image ${opts.init}` });
       }
-      const r = await maximize({
-        model,
-        layer: opts.layer,
-        neuron: opts.neuron,
-        init,
-        initLabel,
-        steps: opts.steps,
-        octaves: opts.octaves,
-        octaveScale: opts.octaveScale,
-        stepSize: opts.stepSize,
-        jitter: opts.jitter,
-        tvWeight: opts.tv,
-        spatial: opts.spatial,
-        seed: opts.seed,
-        noiseStd: opts.noiseStd,
-        snapshots: opts.snapshots,
-      });
-      const files = await writeMaximizeOutputs(r, opts.out, model.name);
-      info(`${r.layer} #${r.neuron} (${r.readout}): ${r.initialActivation.toFixed(3)} -> ${r.finalActivation.toFixed(3)} in ${r.params.steps * r.params.octaves} steps (${r.seconds.toFixed(1)} s)`);
-      result(files.image);
+      for (const run of runs) {
+        const r = await maximize({
+          model,
+          layer: opts.layer,
+          neuron: opts.neuron,
+          ...run,
+          steps: opts.steps,
+          octaves: opts.octaves,
+          octaveScale: opts.octaveScale,
+          stepSize: opts.stepSize,
+          jitter: opts.jitter,
+          tvWeight: opts.tv,
+          spatial: opts.spatial,
+          seed: opts.seed,
+          noiseStd: opts.noiseStd,
+          snapshots: opts.snapshots,
+          blurSigma: opts.blurSigma,
+          blurEvery: opts.blurEvery,
+        });
+        const files = await writeMaximizeOutputs(r, opts.out, model.name, { atlasDir: opts.atlas });
+        const label = r.facet === null ? '' : ` facet ${r.facet}`;
+        info(`${r.layer} #${r.neuron}${label} (${r.readout}): ${r.initialActivation.toFixed(3)} -> ${r.finalActivation.toFixed(3)} in ${r.params.steps * r.params.octaves} steps (${r.seconds.toFixed(1)} s)`);
+        result(files.image);
+      }
     });
 }
