@@ -72,8 +72,29 @@ export interface MaximizeOptions extends Partial<MaximizeParams> {
   initLabel?: string;
   /** The facet (t-SNE cluster, facets.ts) the init image comes from, recorded in the result. */
   facet?: number;
-  /** Reuse a graph across calls (tests); otherwise one is built and disposed. */
+  /** Reuse a TF.js graph across calls (tests); used when no `gradient` is given. */
   graph?: TfGraph;
+  /** The neuron's value and input gradient (e.g. from an ONNX Runtime backward graph); default: TfGraph autodiff. */
+  gradient?: NeuronGradient;
+}
+
+/**
+ * Value of the neuron and its gradient w.r.t. the preprocessed model input `z` (1 x 3 x H x W,
+ * the model's channel order), for one image.
+ */
+export type NeuronGradient = (z: Float32Array) => Promise<{ value: number; grad: Float32Array }>;
+
+/** NeuronGradient by TF.js autodiff through TfGraph. */
+export function tfGraphNeuronGradient(graph: TfGraph, model: FaceModel, probe: ProbeLayer, neuron: number, spatial: SpatialRule): NeuronGradient {
+  const read = readout(probe, neuron, spatial);
+  const { width: W, height: H } = model.inputSize;
+  const inputName = graph.inputNames[0];
+  const vg = tf.valueAndGrad((z: tf.Tensor) => read(graph.run({ [inputName]: z }, [probe.tensor])[probe.tensor]));
+  return async (z) =>
+    tf.tidy(() => {
+      const { value, grad } = vg(tf.tensor4d(z, [1, 3, H, W]));
+      return { value: value.dataSync()[0], grad: grad.dataSync() as Float32Array };
+    });
 }
 
 export interface MaximizeResult {
@@ -241,24 +262,27 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
   if (!Number.isInteger(opts.neuron) || opts.neuron < 0 || opts.neuron >= units) {
     throw new UserError(`maximize: neuron ${opts.neuron} out of range 0..${units - 1} for ${probe.name}`);
   }
-  const graph = opts.graph ?? (await TfGraph.fromOnnx(model.onnx));
-  const inputName = graph.inputNames[0];
+  const ownGraph = !opts.gradient && !opts.graph ? await TfGraph.fromOnnx(model.onnx) : undefined;
+  const gradient = opts.gradient ?? tfGraphNeuronGradient((opts.graph ?? ownGraph)!, model, probe, opts.neuron, p.spatial);
   const { width: W, height: H } = model.inputSize;
   const { mean, std, channelOrder } = model.preprocessing;
   const order = channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
   const meanT = tf.keep(tf.tensor4d(order.map((c) => mean[c]), [1, 3, 1, 1]));
   const invStdT = tf.keep(tf.tensor4d(order.map((c) => 1 / std[c]), [1, 3, 1, 1]));
-  const read = readout(probe, opts.neuron, p.spatial);
   const rng = mulberry32(p.seed);
   const sizes = octaveSizes(p, W, H);
 
-  /** Pixel image (any size) -> neuron value, differentiable. */
-  const value = (x: tf.Tensor4D): tf.Scalar => {
+  /** Pixel image (any size, RGB 0..255) -> preprocessed model input, differentiable. */
+  const pre = (x: tf.Tensor4D): tf.Tensor4D => {
     let z = resizeNchw(x, H, W);
     if (channelOrder === 'BGR') z = tf.reverse(z, 1);
-    z = tf.mul(tf.sub(z, meanT), invStdT);
-    const y = graph.run({ [inputName]: z }, [probe.tensor])[probe.tensor];
-    return read(y);
+    return tf.mul(tf.sub(z, meanT), invStdT) as tf.Tensor4D;
+  };
+  const valueOf = async (x: tf.Tensor4D): Promise<number> => {
+    const z = tf.tidy(() => pre(x));
+    const d = z.dataSync() as Float32Array;
+    z.dispose();
+    return (await gradient(d)).value;
   };
 
   const initName = opts.init === undefined ? 'noise' : typeof opts.init === 'string' ? opts.init : (opts.initLabel ?? `image ${opts.init.width}x${opts.init.height}`);
@@ -282,7 +306,6 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
   const snapAt = new Set<number>();
   for (let i = 1; i <= p.snapshots; i++) snapAt.add(Math.round((i * total) / Math.max(1, p.snapshots)));
   const snapshots: { step: number; image: RgbImage }[] = [];
-  const gradValue = tf.grad((z: tf.Tensor) => value(z as tf.Tensor4D));
   const gradTv = tf.grad((z: tf.Tensor) => totalVariation(z as tf.Tensor4D));
   let step = 0;
   try {
@@ -298,11 +321,16 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
         const dy = p.jitter ? Math.floor(rng() * (2 * p.jitter + 1)) - p.jitter : 0;
         const dx = p.jitter ? Math.floor(rng() * (2 * p.jitter + 1)) - p.jitter : 0;
         const cur = x;
-        const [next, a, t] = tf.tidy(() => {
-          const a0 = value(cur);
-          const g = gradValue(roll(cur, dy, dx).clone()) as tf.Tensor4D;
-          // gradient w.r.t. the rolled image, rolled back onto the un-rolled pixels
-          const gBack = roll(g, -dy, -dx);
+        const zT = tf.tidy(() => pre(roll(cur, dy, dx)));
+        const z = zT.dataSync() as Float32Array;
+        zT.dispose();
+        // value and gradient at the jittered image, w.r.t. the model input
+        const { value: a0, grad } = await gradient(z);
+        const [next, t] = tf.tidy(() => {
+          const G = tf.tensor4d(grad, [1, 3, H, W]);
+          // chain rule back through preprocessing, resizing and the roll: the gradient lands
+          // on the un-rolled pixels of the current octave
+          const gBack = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(pre(roll(xx as tf.Tensor4D, dy, dx)), G)))(cur) as tf.Tensor4D;
           const gn = tf.div(gBack, tf.add(tf.mean(tf.abs(gBack)), 1e-12));
           let upd = gn;
           if (p.tvWeight > 0) {
@@ -311,11 +339,10 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
           }
           let n = tf.clipByValue(tf.add(cur, tf.mul(upd, p.stepSize)), 0, 255) as tf.Tensor4D;
           if (p.blurSigma > 0 && (step + 1) % p.blurEvery === 0) n = gaussianBlur(n, p.blurSigma);
-          return [tf.keep(n), a0, totalVariation(cur)] as const;
+          return [tf.keep(n), totalVariation(cur)] as const;
         });
-        activations.push(a.dataSync()[0]);
+        activations.push(a0);
         tv.push(t.dataSync()[0]);
-        a.dispose();
         t.dispose();
         x.dispose();
         x = next;
@@ -324,14 +351,12 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
       }
     }
     const finalT = tf.tidy(() => resizeNchw(x, H, W).clone());
-    const last = tf.tidy(() => value(finalT));
-    activations.push(last.dataSync()[0]);
+    activations.push(await valueOf(finalT));
     tv.push(tf.tidy(() => totalVariation(finalT)).dataSync()[0]);
-    last.dispose();
     const image = toRgb(finalT);
     finalT.dispose();
-    const q = tf.tidy(() => value(toNchw(image)));
-    const finalActivationUint8 = q.dataSync()[0];
+    const q = tf.tidy(() => toNchw(image));
+    const finalActivationUint8 = await valueOf(q);
     q.dispose();
     return {
       params: p,
@@ -358,7 +383,7 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
     x.dispose();
     meanT.dispose();
     invStdT.dispose();
-    if (!opts.graph) graph.dispose();
+    ownGraph?.dispose();
   }
 }
 
