@@ -118,6 +118,8 @@ export interface MaximizeResult {
   /** Neuron value of the final image after 8-bit quantisation. */
   finalActivationUint8: number;
   seconds: number;
+  /** Wall time of each step in ms (gradient, update, regularisers): for benchmarks. */
+  stepMs: number[];
 }
 
 
@@ -307,6 +309,7 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
   for (let i = 1; i <= p.snapshots; i++) snapAt.add(Math.round((i * total) / Math.max(1, p.snapshots)));
   const snapshots: { step: number; image: RgbImage }[] = [];
   const gradTv = tf.grad((z: tf.Tensor) => totalVariation(z as tf.Tensor4D));
+  const stepMs: number[] = [];
   let step = 0;
   try {
     if (total === 0 || snapAt.has(0)) snapshots.push({ step: 0, image: toRgb(tf.tidy(() => resizeNchw(x, H, W))) });
@@ -318,6 +321,7 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
         x = up;
       }
       for (let s = 0; s < p.steps; s++) {
+        const ts = performance.now();
         const dy = p.jitter ? Math.floor(rng() * (2 * p.jitter + 1)) - p.jitter : 0;
         const dx = p.jitter ? Math.floor(rng() * (2 * p.jitter + 1)) - p.jitter : 0;
         const cur = x;
@@ -347,6 +351,7 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
         x.dispose();
         x = next;
         step++;
+        stepMs.push(performance.now() - ts);
         if (snapAt.has(step)) snapshots.push({ step, image: toRgb(tf.tidy(() => resizeNchw(x, H, W))) });
       }
     }
@@ -378,6 +383,7 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
       finalActivation: activations[activations.length - 1],
       finalActivationUint8,
       seconds: (performance.now() - t0) / 1000,
+      stepMs,
     };
   } finally {
     x.dispose();
