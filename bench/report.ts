@@ -57,7 +57,7 @@ export function writeMarkdown(r: Any): string {
     }
     const gb = new Set<string>([String(r.settings.gradient_batch), ...Object.keys(mr.gradient.tfjs_wasm ?? {}), ...Object.keys(mr.gradient.pytorch ?? {})]);
     for (const g of [...gb].sort((a, b) => Number(a) - Number(b))) {
-      lines.push(`| ${name} | input gradient, batch ${g} | — | ${cell(mr.gradient.tfjs_wasm?.[g])} | ${cell(mr.gradient.pytorch?.[g], true)} |`);
+      lines.push(`| ${name} | input gradient, batch ${g} | ${cell(mr.gradient.onnxruntime?.[g])} | ${cell(mr.gradient.tfjs_wasm?.[g])} | ${cell(mr.gradient.pytorch?.[g], true)} |`);
     }
   }
   lines.push('');
@@ -76,9 +76,9 @@ export function writeMarkdown(r: Any): string {
     for (const b of r.settings.batches as number[]) {
       lines.push(`| ${name} | forward, batch ${b} | ${bgc(mr.forward.onnxruntime?.[b])} | ${bgc(mr.forward.tfjs_wasm?.[b])} | ${bgc(mr.forward.pytorch?.[b])} |`);
     }
-    const gb = new Set<string>([...Object.keys(mr.gradient.tfjs_wasm ?? {}), ...Object.keys(mr.gradient.pytorch ?? {})]);
+    const gb = new Set<string>([...Object.keys(mr.gradient.onnxruntime ?? {}), ...Object.keys(mr.gradient.tfjs_wasm ?? {}), ...Object.keys(mr.gradient.pytorch ?? {})]);
     for (const g of [...gb].sort((a, b) => Number(a) - Number(b))) {
-      lines.push(`| ${name} | input gradient, batch ${g} | — | ${bgc(mr.gradient.tfjs_wasm?.[g])} | ${bgc(mr.gradient.pytorch?.[g])} |`);
+      lines.push(`| ${name} | input gradient, batch ${g} | ${bgc(mr.gradient.onnxruntime?.[g])} | ${bgc(mr.gradient.tfjs_wasm?.[g])} | ${bgc(mr.gradient.pytorch?.[g])} |`);
     }
   }
   lines.push('');
@@ -110,12 +110,23 @@ export function writeMarkdown(r: Any): string {
     const tfOrt = Object.entries<D>(agr.tfjs_vs_onnxruntime ?? {})
       .map(([o, d]) => `${o} ${sci(d.max_abs)} (${sci(d.rel)})`)
       .join('; ');
-    const label: Record<string, string> = { tfjs_wasm: 'TF.js', pytorch_contiguous: 'PyTorch NCHW', pytorch_channels_last: 'PyTorch channels_last' };
+    const label: Record<string, string> = { onnxruntime: 'ORT', tfjs_wasm: 'TF.js', pytorch_contiguous: 'PyTorch NCHW', pytorch_channels_last: 'PyTorch channels_last' };
     const grads = Object.entries<D & { rel_l2: number }>(agr.gradient_vs_float64 ?? {})
       .map(([k, d]) => `${label[k] ?? k} ${sci(d.rel_l2)} (${sci(d.rel)})`)
       .join('; ');
     lines.push(`| ${name} | ${ortPt || 'n/a'} | ${ortF64 || 'n/a'} | ${tfOrt || 'n/a'} | ${grads || 'n/a'} |`);
   }
+  for (const [name, mr] of ok) {
+    const v = mr.verify_end_to_end;
+    if (v?.seconds !== undefined) lines.push('', `${name}: end-to-end \`facelens verify\` (all layers) on ${v.pairs_file}: ${fmt(v.seconds)} s wall.`);
+    else if (v?.failed || v?.skipped) lines.push('', `${name}: end-to-end verify not measured: ${v.failed ?? v.skipped}`);
+    if (mr.sweep_rss_mb) lines.push('', `${name}: sweep peak RSS (MB) by images: ${Object.entries<number>(mr.sweep_rss_mb).map(([k, x]) => `${k}: ${fmt(x)}`).join(', ')}`);
+  }
+  if (Array.isArray(r.am_step)) {
+    lines.push('', 'Activation maximisation, dlib-resnet res256 #138 (target: one AM step <= 2x a forward+backward pass of the same engine):', '');
+    lines.push('| engine | forward+backward ms | AM step ms | ratio |', '|---|---:|---:|---:|');
+    for (const a of r.am_step) lines.push(`| ${a.engine} | ${fmt(a.fwd_bwd_ms)} | ${fmt(a.am_step_ms)} | ${a.ratio.toFixed(2)} |`);
+  } else if (r.am_step?.failed) lines.push('', `AM step not measured: ${r.am_step.failed}`);
   const errs = [
     ...failed.map(([name, mr]) => `- ${name}: benchmark failed: ${mr.failed}`),
     ...ok.flatMap(([name, mr]) => Object.entries<string>(mr.errors ?? {}).map(([k, v]) => `- ${name} / ${k}: ${v}`)),

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createGradientEngine, type GradientEngine } from '../src/engine/grad-engine.js';
 import { OrtEngine } from '../src/engine/ort-engine.js';
 import type { FaceModel } from '../src/models/face-model.js';
 import { loadDlibResnet } from '../src/models/builtin/dlib-resnet.js';
@@ -22,6 +23,12 @@ import { benchTfjs, tfjsInfo, type TfjsResult } from './tfjs-side.js';
 import { loadVgg16Random } from './vgg16-random.js';
 import { benchProjection } from './projection.js';
 import { sweepPeakRss } from './sweep-rss.js';
+import { verifyEndToEnd } from './verify-time.js';
+import { benchAmStep } from './am-step.js';
+import { engineNeuronGradient, tfGraphNeuronGradient } from '../src/analyses/maximize/maximize.js';
+import { TfGraph } from '../src/engine/tf-graph.js';
+import { findProbe } from '../src/models/face-model.js';
+import { loadModel } from '../src/models/registry.js';
 import { writeMarkdown } from './report.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -88,6 +95,10 @@ const BATCHES = [1, 8];
 const GRAD_BATCH = 8;
 const CHECK_BATCH = 8;
 
+function warmupTotalOf(c: IterConfig, rounds: number): number {
+  return c.warmup + (rounds - 1) * Math.min(c.warmup, 1);
+}
+
 function quick(c: IterConfig): IterConfig {
   return { warmup: Math.min(c.warmup, 1), minIters: Math.min(c.minIters, 2), maxIters: Math.min(c.maxIters, 20), minTime: c.minTime / 3 };
 }
@@ -140,7 +151,7 @@ interface ModelResult {
   build_s: number;
   wall_s: number;
   forward: { onnxruntime?: PerBatch<Timing>; tfjs_wasm?: PerBatch<Timing>; pytorch?: PerBatch<TorchEntry> };
-  gradient: { tfjs_wasm?: PerBatch<Timing>; pytorch?: PerBatch<TorchEntry> };
+  gradient: { onnxruntime?: PerBatch<Timing>; tfjs_wasm?: PerBatch<Timing>; pytorch?: PerBatch<TorchEntry> };
   /** ORT img/s / PyTorch img/s at batch 8. */
   forward_vs_pytorch: number | null;
   /** Same ratio with the fastest run of each (robust to other processes on the machine). */
@@ -207,6 +218,22 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
       log(`${spec.name}: onnxruntime failed: ${res.errors.onnxruntime}`);
       engine = undefined;
     }
+    // ORT input gradient: the generated backward graph (ort-backward.ts), upstream = ones.
+    let gradEngine: GradientEngine | undefined;
+    let ortGrad: Float32Array | undefined;
+    const ones = new Float32Array(GRAD_BATCH * model.probes.find((p) => p.tensor === spec.output)!.shape.reduce((a, b) => a * b, 1)).fill(1);
+    try {
+      const tg = performance.now();
+      gradEngine = await createGradientEngine(model, { output: spec.output, rule: 'gradient', threads: opts.threads });
+      if (gradEngine.backend !== 'onnxruntime') throw new Error(`the backward graph fell back to ${gradEngine.backend}`);
+      ortGrad = (await gradEngine.vjp(slice(GRAD_BATCH), GRAD_BATCH, { kind: 'mask', mask: ones })).grad.slice();
+      log(`${spec.name}: onnxruntime backward graph ready in ${((performance.now() - tg) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      res.errors.onnxruntime_gradient = errorText(e);
+      log(`${spec.name}: onnxruntime gradient failed: ${res.errors.onnxruntime_gradient}`);
+      await gradEngine?.release();
+      gradEngine = undefined;
+    }
     let torch: TorchServer | undefined;
     const torchGrad: Record<string, Float32Array> = {};
     if (opts.torch.available) {
@@ -257,6 +284,7 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
           for (const fmt of torch.formats) {
             if (torchGrad[fmt]) res.agreement.gradient_vs_float64[`pytorch_${fmt}`] = diff(torchGrad[fmt].subarray(0, ref.length), ref);
           }
+          if (ortGrad) res.agreement.gradient_vs_float64.onnxruntime = diff(ortGrad.subarray(0, ref.length), ref);
         }
       } catch (e) {
         res.errors.pytorch = errorText(e);
@@ -271,6 +299,7 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
     const fast = cfg(spec.fast);
     const rounds = opts.quick ? 1 : spec.rounds;
     const ortTimes = new Map<number, number[]>();
+    const ortGradTimes: number[] = [];
     const torchTimes = new Map<string, number[]>();
     const push = <K>(m: Map<K, number[]>, k: K, v: number[]) => m.set(k, [...(m.get(k) ?? []), ...v]);
     const meter = new CpuMeter();
@@ -313,9 +342,31 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
         }
         await timeTorch('forward', b, c, r);
       }
+      if (gradEngine) {
+        const e = gradEngine;
+        const x = slice(GRAD_BATCH);
+        try {
+          const s = meter.start();
+          const times = await timeRuns(() => e.vjp(x, GRAD_BATCH, { kind: 'mask', mask: ones }), c);
+          bg.add('onnxruntime/gradient', meter.stop(s));
+          ortGradTimes.push(...times);
+          log(`${spec.name}: onnxruntime gradient batch ${GRAD_BATCH}: ${summarize(times, GRAD_BATCH, c.warmup).img_per_s.toFixed(2)} img/s (${times.length} runs)`);
+        } catch (err) {
+          res.errors.onnxruntime_gradient = errorText(err);
+          log(`${spec.name}: onnxruntime gradient failed: ${errorText(err)}`);
+        }
+      }
       await timeTorch('gradient', GRAD_BATCH, c, r);
     }
-    const warmupTotal = (c: IterConfig) => c.warmup + (rounds - 1) * Math.min(c.warmup, 1);
+    if (gradEngine) {
+      if (ortGradTimes.length) {
+        res.gradient.onnxruntime = {
+          [GRAD_BATCH]: { ...summarize(ortGradTimes, GRAD_BATCH, warmupTotalOf(fast, rounds), rounds), background_cores: bg.cores('onnxruntime/gradient') },
+        };
+      }
+      await gradEngine.release();
+    }
+    const warmupTotal = (c: IterConfig) => warmupTotalOf(c, rounds);
     if (engine) {
       res.forward.onnxruntime = {};
       for (const [b, times] of ortTimes) {
@@ -390,7 +441,7 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
     const ptBestRun = ptBest?.img_per_s_best ?? (ptBest ? ptF.img_per_s : undefined);
     if (ptBestRun) res.forward_vs_pytorch_best_run = ortF.img_per_s_best / ptBestRun;
   }
-  const facelensGrads = Object.entries({ tfjs_wasm: res.gradient.tfjs_wasm?.[b] }).filter(
+  const facelensGrads = Object.entries({ onnxruntime: res.gradient.onnxruntime?.[b], tfjs_wasm: res.gradient.tfjs_wasm?.[b] }).filter(
     (e): e is [string, Timing] => e[1] !== undefined,
   );
   const bestGrad = facelensGrads.sort((p, q) => q[1].img_per_s - p[1].img_per_s)[0];
@@ -409,6 +460,8 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       'no-pytorch': { type: 'boolean', default: false },
       'no-tfjs': { type: 'boolean', default: false },
+      'no-verify': { type: 'boolean', default: false },
+      'verify-pairs': { type: 'string' },
       threads: { type: 'string' },
       'out-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -416,7 +469,7 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     process.stdout.write(
-      'npm run bench -- [--models dlib-resnet,vgg16-random] [--quick] [--no-pytorch] [--no-tfjs] [--threads N] [--out-dir DIR]\n',
+      'npm run bench -- [--models dlib-resnet,vgg16-random] [--quick] [--no-pytorch] [--no-tfjs] [--no-verify] [--verify-pairs FILE] [--threads N] [--out-dir DIR]\n',
     );
     return;
   }
@@ -455,6 +508,26 @@ async function main(): Promise<void> {
     }
   }
 
+  // Issue 5's target: one activation-maximisation step costs <= 2x a forward+backward pass.
+  let amStep: Awaited<ReturnType<typeof benchAmStep>> | { failed: string } | undefined;
+  if (names.includes('dlib-resnet')) {
+    log('dlib-resnet: AM step vs forward+backward (res256 #138, spatial max)...');
+    try {
+      const model = await loadModel('dlib-resnet');
+      const probe = findProbe(model, 'res256');
+      const engine = await createGradientEngine(model, { output: probe.tensor, rule: 'gradient', threads });
+      const engines: Parameters<typeof benchAmStep>[0]['engines'] = { onnxruntime: engineNeuronGradient(engine, probe, 138, 'max') };
+      const graph = values['no-tfjs'] ? undefined : await TfGraph.fromOnnx(model.onnx);
+      if (graph) engines.tfjs = tfGraphNeuronGradient(graph, model, probe, 138, 'max');
+      amStep = await benchAmStep({ model, layer: 'res256', neuron: 138, engines, steps: values.quick ? 10 : 30 });
+      await engine.release();
+      graph?.dispose();
+      for (const r of amStep) log(`AM step ${r.engine}: ${r.am_step_ms.toFixed(1)} ms vs forward+backward ${r.fwd_bwd_ms.toFixed(1)} ms (x${r.ratio.toFixed(2)})`);
+    } catch (e) {
+      amStep = { failed: errorText(e) };
+    }
+  }
+
   // Issue 8's memory target: a sweep's peak RSS is flat in the number of images.
   if (names.includes('dlib-resnet') && models['dlib-resnet'] && !('failed' in models['dlib-resnet'])) {
     const rss: Record<string, number> = {};
@@ -469,6 +542,19 @@ async function main(): Promise<void> {
     }
     (models['dlib-resnet'] as unknown as Record<string, unknown>).sweep_rss_mb = rss;
     log(`sweep peak RSS (MB): ${JSON.stringify(rss)}`);
+  }
+
+  // Issue 8: end-to-end time of per-layer `verify` on ../shared/data/lfw (a fresh CLI process).
+  if (names.includes('dlib-resnet') && models['dlib-resnet'] && !('failed' in models['dlib-resnet']) && !values['no-verify']) {
+    log('dlib-resnet: end-to-end `facelens verify` on ../shared/data/lfw...');
+    let v: unknown;
+    try {
+      v = verifyEndToEnd({ pairs: values['verify-pairs'] }) ?? { skipped: 'no ../shared/data/lfw' };
+    } catch (e) {
+      v = { failed: errorText(e) };
+    }
+    (models['dlib-resnet'] as unknown as Record<string, unknown>).verify_end_to_end = v;
+    log(`verify end to end: ${JSON.stringify(v)}`);
   }
 
   const torchInfo = Object.values(models).find((m) => m.pytorch_info)?.pytorch_info;
@@ -505,7 +591,7 @@ async function main(): Promise<void> {
       threads,
       quick: values.quick,
       method:
-        'per engine and batch: warm-up runs (the forward agreement run at the check batch counts as one), then timed runs until >= minIters and >= minTime s (<= maxIters); img/s = batch / median run time (img_per_s_best: batch / fastest run). ONNX Runtime and PyTorch (one persistent torch_ref.py --serve process) alternate in `rounds` rounds, each with its share of the runs and one warm-up run after the first round, so both see the same background load; TF.js runs afterwards. Forward = one output read back to host. Gradient = d(sum(output))/d(input). Same seeded input batch for every engine.',
+        'per engine and batch: warm-up runs (the forward agreement run at the check batch counts as one), then timed runs until >= minIters and >= minTime s (<= maxIters); img/s = batch / median run time (img_per_s_best: batch / fastest run). ONNX Runtime and PyTorch (one persistent torch_ref.py --serve process) alternate in `rounds` rounds, each with its share of the runs and one warm-up run after the first round, so both see the same background load; TF.js runs afterwards. Forward = one output read back to host. Gradient = d(sum(output))/d(input) (ONNX Runtime: the generated forward+backward graph of src/engine/ort-backward.ts, upstream mask of ones, rule "gradient"). Same seeded input batch for every engine.',
       iterations: Object.fromEntries(names.map((n) => [n, MODELS.find((m) => m.name === n)])),
       onnxruntime: `intraOpNumThreads ${threads}, interOpNumThreads 1, graphOptimizationLevel all (OrtEngine)`,
       pytorch: `torch.set_num_threads(${threads}), set_num_interop_threads(1), OMP_NUM_THREADS=${threads}, eval, no_grad for forward; NCHW-contiguous and channels_last both timed, the faster reported`,
@@ -536,6 +622,7 @@ async function main(): Promise<void> {
     },
     models,
     projection,
+    am_step: amStep,
   };
   // settings.iterations carries the load functions; keep only the numbers.
   const json = JSON.stringify(results, (k, v) => (k === 'load' ? undefined : v), 2);

@@ -16,8 +16,14 @@
  * One forward + one backward pass per batch of up to `batch` (default 8) faces: the forward
  * values, and optionally other tensors (`capture`, e.g. the layout input of layout.ts), are
  * read from the very forward pass whose switches the backward pass uses.
+ *
+ * Engines: by default a GradientEngine (grad-engine.ts: an ONNX Runtime backward graph, or
+ * TfGraph + tf.grad when the graph has an op it does not cover); `prefer: 'tfjs'` with a `graph`
+ * runs TfGraph directly, and a caller may pass its own `engine` (made for this probe tensor,
+ * mode and capture list) to share it between calls.
  */
 import type { RgbImage } from '../../data/image.js';
+import { createGradientEngine, type GradientEngine } from '../../engine/grad-engine.js';
 import { initTf, tf } from '../../engine/tf-backend.js';
 import type { ReluRule, TfGraph } from '../../engine/tf-graph.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
@@ -27,7 +33,12 @@ export type ProjectionMode = ReluRule;
 export const PROJECTION_MODES: readonly ProjectionMode[] = ['deconv', 'guided', 'gradient'];
 
 export interface ProjectOptions {
-  graph: TfGraph;
+  /** TfGraph of `model` (used with prefer: 'tfjs'; optional otherwise). */
+  graph?: TfGraph;
+  /** A gradient engine for (probe tensor, mode, capture) of `model`; the caller releases it. */
+  engine?: GradientEngine;
+  /** Without `engine`: the backend to try first (default 'onnxruntime'). */
+  prefer?: 'onnxruntime' | 'tfjs';
   model: FaceModel;
   /** Probe layer name. */
   layer: string;
@@ -62,10 +73,17 @@ function checkCell(probe: ProbeLayer, cell: number, k: number): void {
   }
 }
 
-/** Projections (and forward values / captured tensors) of one neuron on a list of faces. */
-export async function projectDetailed(opts: ProjectOptions): Promise<ProjectionResult> {
-  await initTf();
-  const { graph, model, neuron, faces, cells, mode } = opts;
+interface Checked {
+  probe: ProbeLayer;
+  spatial: boolean;
+  capture: string[];
+  batch: number;
+  perLayer: number;
+  cellsPerMap: number;
+}
+
+function checkOptions(opts: ProjectOptions): Checked {
+  const { model, neuron, faces, cells } = opts;
   const probe = findProbe(model, opts.layer);
   const spatial = probe.shape.length === 3;
   const channels = probe.shape[0];
@@ -74,15 +92,72 @@ export async function projectDetailed(opts: ProjectOptions): Promise<ProjectionR
   }
   if (spatial && cells.length !== faces.length) throw new Error(`project: ${faces.length} faces but ${cells.length} cells`);
   faces.forEach((_, k) => spatial && checkCell(probe, cells[k], k));
+  return {
+    probe,
+    spatial,
+    capture: [...new Set(opts.capture ?? [])].filter((c) => c !== probe.tensor),
+    batch: Math.max(1, opts.batch ?? 8),
+    perLayer: probe.shape.reduce((a, b) => a * b, 1),
+    cellsPerMap: spatial ? probe.shape[1] * probe.shape[2] : 1,
+  };
+}
+
+/** Appends per-face RGB maps from a batch gradient (model input order). */
+function pushMaps(out: ProjectionResult, model: FaceModel, g: Float32Array, b: number): void {
+  const plane = model.inputSize.width * model.inputSize.height;
+  const bgr = model.preprocessing.channelOrder === 'BGR';
+  for (let k = 0; k < b; k++) {
+    const m = new Float32Array(3 * plane);
+    for (let c = 0; c < 3; c++) {
+      const src = bgr ? 2 - c : c;
+      m.set(g.subarray((k * 3 + src) * plane, (k * 3 + src + 1) * plane), c * plane);
+    }
+    out.maps.push(m);
+  }
+}
+
+/** Projections (and forward values / captured tensors) of one neuron on a list of faces. */
+export async function projectDetailed(opts: ProjectOptions): Promise<ProjectionResult> {
+  const ck = checkOptions(opts);
+  if (!opts.engine && opts.prefer === 'tfjs' && opts.graph) return projectTfGraph(opts, opts.graph, ck);
+  const { model, neuron, faces, cells, mode } = opts;
+  const { probe, spatial, capture, batch, perLayer, cellsPerMap } = ck;
+  const engine = opts.engine ?? (await createGradientEngine(model, { output: probe.tensor, rule: mode, capture, prefer: opts.prefer }));
+  const out: ProjectionResult = { maps: [], values: [], captured: {}, capturedShapes: {} };
+  for (const c of capture) out.captured[c] = [];
+  try {
+    for (let start = 0; start < faces.length; start += batch) {
+      const chunk = faces.slice(start, start + batch);
+      const b = chunk.length;
+      const input = toInputBatch(model, chunk);
+      const offsets = chunk.map((_, k) => k * perLayer + neuron * cellsPerMap + (spatial ? cells[start + k] : 0));
+      // Upstream: zero except the neuron at its cell, where it keeps its forward value.
+      const mask = new Float32Array(b * perLayer);
+      for (const o of offsets) mask[o] = 1;
+      const r = await engine.vjp(input, b, { kind: 'value-mask', mask });
+      for (const o of offsets) out.values.push(r.value[o]);
+      for (const c of capture) {
+        const t = r.captured[c];
+        const per = t.data.length / b;
+        out.capturedShapes[c] = t.dims.slice(1);
+        for (let k = 0; k < b; k++) out.captured[c].push(t.data.slice(k * per, (k + 1) * per));
+      }
+      pushMaps(out, model, r.grad, b);
+    }
+  } finally {
+    if (!opts.engine) await engine.release();
+  }
+  return out;
+}
+
+/** The TfGraph + tf.grad path. */
+async function projectTfGraph(opts: ProjectOptions, graph: TfGraph, ck: Checked): Promise<ProjectionResult> {
+  await initTf();
+  const { model, neuron, faces, cells, mode } = opts;
+  const { probe, spatial, capture, batch, perLayer, cellsPerMap } = ck;
   if (graph.inputNames.length !== 1) throw new Error(`project: the graph has ${graph.inputNames.length} inputs, expected 1`);
   const inputName = graph.inputNames[0];
-  const batch = Math.max(1, opts.batch ?? 8);
-  const capture = [...new Set(opts.capture ?? [])].filter((c) => c !== probe.tensor);
   const { width, height } = model.inputSize;
-  const plane = width * height;
-  const perLayer = probe.shape.reduce((a, b) => a * b, 1);
-  const cellsPerMap = spatial ? probe.shape[1] * probe.shape[2] : 1;
-  const bgr = model.preprocessing.channelOrder === 'BGR';
 
   const out: ProjectionResult = { maps: [], values: [], captured: {}, capturedShapes: {} };
   for (const c of capture) out.captured[c] = [];
@@ -117,15 +192,8 @@ export async function projectDetailed(opts: ProjectOptions): Promise<ProjectionR
     });
     const g = grad.dataSync() as Float32Array;
     grad.dispose();
-    for (let k = 0; k < b; k++) {
-      const m = new Float32Array(3 * plane);
-      for (let c = 0; c < 3; c++) {
-        const src = bgr ? 2 - c : c;
-        m.set(g.subarray((k * 3 + src) * plane, (k * 3 + src + 1) * plane), c * plane);
-      }
-      out.maps.push(m);
-      out.values.push(values[k]);
-    }
+    pushMaps(out, model, g, b);
+    out.values.push(...values);
   }
   return out;
 }
