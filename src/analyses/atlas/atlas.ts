@@ -20,11 +20,11 @@ import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
 import { isDir, isFile } from '../../data/datasets/util.js';
 import { alignedFaces } from '../../data/faces.js';
 import type { RgbImage } from '../../data/image.js';
-import { TfGraph } from '../../engine/tf-graph.js';
+import { createGradientEngine } from '../../engine/grad-engine.js';
 import { readJson, writeJsonAtomic } from '../../io/json.js';
 import { similarityMatrix } from '../metrics/similarity.js';
 import { findProbe, type FaceModel } from '../../models/face-model.js';
-import { loadModel } from '../../models/registry.js';
+import { loadModelSpec } from '../../models/registry.js';
 import type { SweepManifest } from '../sweep/format.js';
 import { openSweep } from '../sweep/read.js';
 import { topSamples, type TopSample } from '../sweep/topn.js';
@@ -194,7 +194,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
   if (table.rows === 0) throw new UserError(`sweep ${opts.sweepDir} has no images`);
   const neurons = resolveNeurons(opts.neurons, table.channels, table);
   if (neurons.length === 0) throw new UserError('--neurons selects no neuron');
-  const model = opts.model ?? (await loadModel(sw.manifest.model.name));
+  const model = opts.model ?? (await loadModelSpec(sw.manifest.model.spec, sw.manifest.model.name));
   if (model.name !== sw.manifest.model.name) throw new UserError(`the sweep was made with model ${sw.manifest.model.name}, not ${model.name}`);
   const { width, height } = model.inputSize;
   if (sw.manifest.model.input.width !== width || sw.manifest.model.input.height !== height) {
@@ -219,7 +219,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
   const byRow = new Map(sw.items.map((it) => [it.row, it]));
 
   await mkdir(opts.out, { recursive: true });
-  const graph = await TfGraph.fromOnnx(model.onnx);
+  const engine = await createGradientEngine(model, { output: probe.tensor, rule: mode, capture: [li.tensor] });
   const files: string[] = [];
   const warnings: string[] = [];
   const perNeuron: Record<string, unknown>[] = [];
@@ -232,7 +232,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
       const faces = await loadFaces(sw.manifest, samples, model, opts);
       const tAlign = performance.now();
       const cells = samples.map((s) => s.cell ?? 0);
-      const pr = await projectDetailed({ graph, model, layer: probe.name, neuron, faces, cells, mode, batch, capture: [li.tensor] });
+      const pr = await projectDetailed({ engine, model, layer: probe.name, neuron, faces, cells, mode, batch, capture: [li.tensor] });
       const tProject = performance.now();
       const inShape = pr.capturedShapes[li.tensor];
       const boxes = samples.map((s) => (spatial ? rfBox(probe.rf!, s.cell!, probe.shape[2], model.inputSize) : undefined));
@@ -310,7 +310,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
       opts.onProgress?.({ done: k + 1, total: neurons.length, neuron, seconds });
     }
   } finally {
-    graph.dispose();
+    await engine.release();
   }
 
   const summary: Record<string, unknown> = {
@@ -335,7 +335,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
         gradient: 'plain gradient',
       }[mode],
       space: "model input space (after the model's mean/std normalisation), RGB channel order",
-      engine: 'TfGraph (TF.js WASM)',
+      engine: engine.backend === 'onnxruntime' ? 'ONNX Runtime backward graph' : 'TfGraph (TF.js WASM)',
       batch,
     },
     patch: {

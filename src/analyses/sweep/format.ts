@@ -10,7 +10,7 @@
  * merged one and an uninterrupted one end byte-identical. Run times go to run-log.jsonl.
  */
 import path from 'node:path';
-import type { ProbeLayer, ReceptiveField } from '../../models/face-model.js';
+import type { ModelSpec, ProbeLayer, ReceptiveField } from '../../models/face-model.js';
 
 export const SWEEP_FORMAT = 'facelens-sweep/1';
 
@@ -27,7 +27,7 @@ export interface SweepLayerInfo {
 export interface SweepManifest {
   format: typeof SWEEP_FORMAT;
   status: 'running' | 'complete';
-  model: { name: string; input: { width: number; height: number }; preprocessing: unknown; alignment: unknown };
+  model: { name: string; spec?: ModelSpec; input: { width: number; height: number }; preprocessing: unknown; alignment: unknown };
   dataset: { kind: string; root: string; items: number };
   shard: { index: number; count: number; start: number; end: number };
   layers: SweepLayerInfo[];

@@ -107,6 +107,7 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
     status: 'running',
     model: {
       name: opts.model.name,
+      ...(opts.model.spec ? { spec: opts.model.spec } : {}),
       input: opts.model.inputSize,
       preprocessing: opts.model.preprocessing,
       alignment: detect ? opts.model.alignment : 'none (centre crop)',

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { exportAligned } from '../../data/export-aligned.js';
-import { loadModel } from '../../models/registry.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption } from '../options.js';
+import { addDataOptions, addModelOption, modelFromOptions } from '../options.js';
 import { progress } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
@@ -14,7 +13,7 @@ export function registerAlign(program: Command): void {
     .option('-o, --out <dir>', 'output folder', 'facelens-out/aligned');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (inputs: string[], opts) => {
-    const model = await loadModel(opts.model);
+    const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     const bar = progress('align', dataset.items.length);
     const r = await exportAligned({

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { correspondence, type MaskFill, type RandomPlacement } from '../../analyses/probes/correspondence.js';
 import { selectItems } from '../../analyses/probes/shared.js';
-import { loadModel } from '../../models/registry.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addModelOption, intArg } from '../options.js';
+import { addModelOption, modelFromOptions, intArg } from '../options.js';
 import { stageBars } from './invariance.js';
 
 export function registerCorrespondence(program: Command): void {
@@ -37,7 +36,7 @@ export function registerCorrespondence(program: Command): void {
       throw new UserError(`--random-placement must be shared or per-image (got "${opts.randomPlacement}")`);
     }
     if (opts.signZero !== 'zero' && opts.signZero !== 'positive') throw new UserError(`--sign-zero must be zero or positive (got "${opts.signZero}")`);
-    const model = await loadModel(opts.model);
+    const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     dataset.items = selectItems(dataset.items, { identities: opts.identities, label: opts.label, perIdentity: opts.perIdentity, limit: opts.limit });
     const bars = stageBars();

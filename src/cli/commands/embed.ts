@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { embed } from '../../analyses/embed.js';
-import { loadModel } from '../../models/registry.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, dataOptions } from '../options.js';
+import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
 import { progress } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
@@ -15,7 +14,7 @@ export function registerEmbed(program: Command): void {
     .option('-o, --out <dir>', 'output folder', 'facelens-out/embed');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (inputs: string[], opts) => {
-    const model = await loadModel(opts.model);
+    const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     const bar = progress(`embed ${opts.layer}`, dataset.items.length);
     let last = 0;

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { invariance, TRANSFORMS, type BorderFill, type TransformKind } from '../../analyses/probes/invariance.js';
 import { parseValues, selectItems } from '../../analyses/probes/shared.js';
-import { loadModel } from '../../models/registry.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, dataOptions, intArg } from '../options.js';
+import { addDataOptions, addModelOption, modelFromOptions, dataOptions, intArg } from '../options.js';
 import { progress, type Progress } from '../progress.js';
 
 /** One progress bar per stage, fed with (stage, done, total) callbacks; shared by the probe commands. */
@@ -45,7 +44,7 @@ export function registerInvariance(program: Command): void {
       const spec = String(opts[flag[t]]);
       ranges[t] = spec === 'none' ? [] : parseValues(spec, `--${flag[t]}`);
     }
-    const model = await loadModel(opts.model);
+    const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     if (opts.limit !== undefined) dataset.items = selectItems(dataset.items, { limit: opts.limit });
     const bars = stageBars();

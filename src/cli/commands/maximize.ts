@@ -8,10 +8,9 @@ import { atlasNeuronFile, FACET_DEFAULTS, facetInitImage } from '../../analyses/
 import { atlas } from '../../analyses/atlas/atlas.js';
 import { isFile } from '../../data/datasets/util.js';
 import path from 'node:path';
-import { loadModel } from '../../models/registry.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addModelOption } from '../options.js';
+import { addModelOption, modelFromOptions } from '../options.js';
 
 function num(name: string, check: (n: number) => boolean, what: string) {
   return (v: string): number => {
@@ -89,7 +88,7 @@ export function registerMaximize(program: Command): void {
     .option('-o, --out <dir>', 'output folder', 'facelens-out/maximize')
     .action(async (opts: Opts) => {
       if (opts.spatial !== 'centre' && opts.spatial !== 'max') throw new UserError(`--spatial must be centre or max, got "${opts.spatial}"`);
-      const model = await loadModel(opts.model);
+      const model = await modelFromOptions(opts);
       const runs: { init: 'noise' | 'grey' | RgbImage; initLabel?: string; facet?: number }[] = [];
       if (opts.init === 'noise' || opts.init === 'grey') runs.push({ init: opts.init });
       else if (opts.init === 'mean-topn') {

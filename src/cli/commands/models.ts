@@ -1,36 +1,81 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { BUILTIN_MODELS, loadModel } from '../../models/registry.js';
+import type { FaceModel, ProbeLayer } from '../../models/face-model.js';
+import { onnxProbeCandidates } from '../../models/onnx-file.js';
+import { BUILTIN_MODELS, loadModel, WEIGHTS_MODELS } from '../../models/registry.js';
+import { UserError } from '../errors.js';
 import { result } from '../log.js';
-import { addModelOption } from '../options.js';
+import { addModelOption, modelFromOptions, parseProbeArgs, type ModelOptions } from '../options.js';
+
+interface ProbeRow {
+  name: string;
+  tensor: string;
+  kind: string;
+  shape: number[];
+  rf?: ProbeLayer['rf'];
+  note?: string;
+  /** Only for candidate lists: chosen by automatic discovery. */
+  picked?: boolean;
+}
+
+interface ModelRow {
+  name: string;
+  description: string;
+  input: string;
+  probes: ProbeRow[];
+}
+
+function modelRow(m: FaceModel): ModelRow {
+  const { mean, std, channelOrder } = m.preprocessing;
+  return {
+    name: m.name,
+    description: m.description,
+    input: `${m.inputSize.width}x${m.inputSize.height} ${channelOrder}, (x - [${mean.join(', ')}]) / [${std.join(', ')}]`,
+    probes: m.probes.map((p) => ({ name: p.name, tensor: p.tensor, kind: p.kind, shape: p.shape, rf: p.rf, note: p.note })),
+  };
+}
+
+function probeLine(p: ProbeRow): string {
+  const rf = p.rf ? `rf ${p.rf.size}px stride ${p.rf.stride} offset ${p.rf.offset}` : '';
+  const mark = p.picked === undefined ? '' : p.picked ? '* ' : '  ';
+  return `  ${mark}${p.name.padEnd(14)} ${p.tensor.padEnd(28)} ${p.kind.padEnd(9)} ${`[${p.shape.join('x')}]`.padEnd(14)} ${rf.padEnd(36)} ${p.note ?? ''}`.trimEnd();
+}
+
+/** A file argument: .h5 (VGGFace weights), .onnx (candidates), .json (TF.js graph model). */
+async function describeFile(file: string, opts: ModelOptions): Promise<ModelRow> {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.onnx' && !parseProbeArgs(opts.probe)) {
+    const m = await loadModel(file, { config: opts.modelConfig });
+    const cands = await onnxProbeCandidates(file, { config: opts.modelConfig });
+    return { ...modelRow(m), probes: cands.map((c) => ({ name: c.picked ? c.name : '-', tensor: c.tensor, kind: c.kind, shape: c.shape, rf: c.rf, note: c.note, picked: c.picked })) };
+  }
+  if (ext === '.h5' || ext === '.hdf5' || ext === '.onnx' || ext === '.json') {
+    return modelRow(await loadModel(file, { config: opts.modelConfig, probes: parseProbeArgs(opts.probe) }));
+  }
+  throw new UserError(`facelens models: ${file}: expected a .onnx, .h5 or TF.js model .json file`);
+}
 
 export function registerModels(program: Command): void {
   const cmd = program
-    .command('models')
-    .description('list the built-in models, or the probe layers of one (--model)')
+    .command('models [file]')
+    .description('list the built-in models, or the probe layers of one (--model), or the probe candidates of a model file (.onnx, .h5, .json)')
     .option('--json', 'machine-readable output');
-  addModelOption(cmd).action(async (opts: { model: string; json?: boolean }, c: Command) => {
+  addModelOption(cmd).action(async (file: string | undefined, opts: ModelOptions & { json?: boolean }, c: Command) => {
     const explicit = c.getOptionValueSource('model') === 'cli';
-    const names = explicit ? [opts.model] : BUILTIN_MODELS.map((m) => m.name);
-    const rows = [];
-    for (const name of names) {
-      const m = await loadModel(name);
-      rows.push({
-        name: m.name,
-        description: m.description,
-        input: `${m.inputSize.width}x${m.inputSize.height} ${m.preprocessing.channelOrder}`,
-        probes: m.probes.map((p) => ({ name: p.name, kind: p.kind, shape: p.shape, rf: p.rf, note: p.note })),
-      });
-    }
+    const rows: ModelRow[] = [];
+    if (file) rows.push(await describeFile(file, opts));
+    else if (explicit) rows.push(modelRow(await modelFromOptions(opts)));
+    else for (const b of BUILTIN_MODELS) rows.push(modelRow(await b.load()));
+    const more = !file && !explicit ? WEIGHTS_MODELS : [];
     if (opts.json) {
-      result(JSON.stringify(rows, null, 2));
+      result(JSON.stringify(file || explicit ? rows : { builtin: rows, withWeights: more }, null, 2));
       return;
     }
     for (const r of rows) {
       result(`${r.name}  (${r.input})  ${r.description}`);
-      for (const p of r.probes) {
-        const rf = p.rf ? `  rf ${p.rf.size}px stride ${p.rf.stride}` : '';
-        result(`  ${p.name.padEnd(12)} ${p.kind.padEnd(9)} [${p.shape.join('x')}]${rf}  ${p.note ?? ''}`);
-      }
+      if (r.probes.some((p) => p.picked !== undefined)) result('  probe candidates (* = picked automatically; use others with --probe name=tensor):');
+      for (const p of r.probes) result(probeLine(p));
     }
+    for (const w of more) result(`${w.name}  (${w.usage})  ${w.description}`);
   });
 }

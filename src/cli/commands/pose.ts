@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { DEFAULT_KS, pose } from '../../analyses/probes/pose.js';
 import { openDataset } from '../../data/datasets/index.js';
-import { loadModel } from '../../models/registry.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, dataOptions, intArg } from '../options.js';
+import { addDataOptions, addModelOption, modelFromOptions, dataOptions, intArg } from '../options.js';
 import { stageBars } from './invariance.js';
 
 export function registerPose(program: Command): void {
@@ -26,7 +25,7 @@ export function registerPose(program: Command): void {
     if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UserError(`--ks must be positive integers (got "${opts.ks}")`);
     if (opts.folds < 2) throw new UserError('--folds must be at least 2');
     if (opts.metric !== 'cosine' && opts.metric !== 'euclidean') throw new UserError(`--metric must be cosine or euclidean (got "${opts.metric}")`);
-    const model = await loadModel(opts.model);
+    const model = await modelFromOptions(opts);
     const dataset = await openDataset(datasetArg);
     const bars = stageBars();
     const r = await pose({

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { mergeSweeps } from '../../analyses/sweep/merge.js';
 import { sweep } from '../../analyses/sweep/sweep.js';
-import { loadModel } from '../../models/registry.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, dataOptions } from '../options.js';
+import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
 import { progress } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
@@ -24,7 +23,7 @@ export function registerSweep(program: Command): void {
     .option('--shard <i/n>', 'process only the i-th of n contiguous parts (merge them with `facelens sweep-merge`)');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (inputs: string[], opts) => {
-    const model = await loadModel(opts.model);
+    const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     const shard = opts.shard ? parseShard(opts.shard) : undefined;
     let bar: ReturnType<typeof progress> | undefined;

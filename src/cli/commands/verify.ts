@@ -3,10 +3,9 @@ import { verify } from '../../analyses/verify.js';
 import { readFile } from 'node:fs/promises';
 import { openDataset } from '../../data/datasets/index.js';
 import { looksLikePairList, readPairList } from '../../data/datasets/pair-list.js';
-import { loadModel } from '../../models/registry.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, dataOptions } from '../options.js';
+import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
 import { progress, type Progress } from '../progress.js';
 
 export function registerVerify(program: Command): void {
@@ -21,7 +20,7 @@ export function registerVerify(program: Command): void {
     .option('-o, --out <dir>', 'output folder', 'facelens-out/verify');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (datasetArg: string | undefined, opts) => {
-    const model = await loadModel(opts.model);
+    const model = await modelFromOptions(opts);
     const where = datasetArg ?? opts.images;
     if (!where && !opts.pairs) throw new UserError('give an LFW folder, or --pairs FILE [--images DIR]');
     const isPairList = opts.pairs && looksLikePairList(await readFile(opts.pairs, 'utf8').catch(() => ''));
