@@ -17,6 +17,7 @@
 import { UserError } from '../../cli/errors.js';
 import { initTf, tf } from '../../engine/tf-backend.js';
 import { TfGraph } from '../../engine/tf-graph.js';
+import { createGradientEngine, type GradientEngine } from '../../engine/grad-engine.js';
 import type { RgbImage } from '../../data/image.js';
 import { rgbImage } from '../../data/image.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
@@ -72,7 +73,7 @@ export interface MaximizeOptions extends Partial<MaximizeParams> {
   initLabel?: string;
   /** The facet (t-SNE cluster, facets.ts) the init image comes from, recorded in the result. */
   facet?: number;
-  /** Reuse a TF.js graph across calls (tests); used when no `gradient` is given. */
+  /** Use TF.js autodiff through this graph (tests, or models ONNX Runtime cannot differentiate). */
   graph?: TfGraph;
   /** The neuron's value and input gradient (e.g. from an ONNX Runtime backward graph); default: TfGraph autodiff. */
   gradient?: NeuronGradient;
@@ -83,6 +84,28 @@ export interface MaximizeOptions extends Partial<MaximizeParams> {
  * the model's channel order), for one image.
  */
 export type NeuronGradient = (z: Float32Array) => Promise<{ value: number; grad: Float32Array }>;
+
+/** The neuron's value read from a probe tensor of one image, as `readout` does. */
+function readValue(y: Float32Array, probe: ProbeLayer, neuron: number, rule: SpatialRule): number {
+  if (probe.shape.length !== 3) return y[neuron];
+  const [, hh, ww] = probe.shape;
+  const base = neuron * hh * ww;
+  if (rule === 'centre') return y[base + Math.floor(hh / 2) * ww + Math.floor(ww / 2)];
+  let m = -Infinity;
+  for (let c = 0; c < hh * ww; c++) m = Math.max(m, y[base + c]);
+  return m;
+}
+
+/**
+ * NeuronGradient from a GradientEngine (ONNX Runtime backward graph by default) made for the
+ * probe's tensor with the plain 'gradient' relu rule: upstream = 1 at the readout cell.
+ */
+export function engineNeuronGradient(engine: GradientEngine, probe: ProbeLayer, neuron: number, spatial: SpatialRule): NeuronGradient {
+  return async (z) => {
+    const r = await engine.vjp(z, 1, { kind: 'channel-max', channel: neuron, spatial });
+    return { value: readValue(r.value, probe, neuron, spatial), grad: r.grad };
+  };
+}
 
 /** NeuronGradient by TF.js autodiff through TfGraph. */
 export function tfGraphNeuronGradient(graph: TfGraph, model: FaceModel, probe: ProbeLayer, neuron: number, spatial: SpatialRule): NeuronGradient {
@@ -264,8 +287,11 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
   if (!Number.isInteger(opts.neuron) || opts.neuron < 0 || opts.neuron >= units) {
     throw new UserError(`maximize: neuron ${opts.neuron} out of range 0..${units - 1} for ${probe.name}`);
   }
-  const ownGraph = !opts.gradient && !opts.graph ? await TfGraph.fromOnnx(model.onnx) : undefined;
-  const gradient = opts.gradient ?? tfGraphNeuronGradient((opts.graph ?? ownGraph)!, model, probe, opts.neuron, p.spatial);
+  // default: the generated backward graph on ONNX Runtime (falls back to TF.js by itself)
+  const ownEngine = !opts.gradient && !opts.graph ? await createGradientEngine(model, { output: probe.tensor, rule: 'gradient' }) : undefined;
+  const gradient =
+    opts.gradient ??
+    (ownEngine ? engineNeuronGradient(ownEngine, probe, opts.neuron, p.spatial) : tfGraphNeuronGradient(opts.graph!, model, probe, opts.neuron, p.spatial));
   const { width: W, height: H } = model.inputSize;
   const { mean, std, channelOrder } = model.preprocessing;
   const order = channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
@@ -389,7 +415,7 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
     x.dispose();
     meanT.dispose();
     invStdT.dispose();
-    ownGraph?.dispose();
+    await ownEngine?.release();
   }
 }
 
