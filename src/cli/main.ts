@@ -15,6 +15,8 @@ import { registerInvariance } from './commands/invariance.js';
 import { registerCorrespondence } from './commands/correspondence.js';
 import { registerPose } from './commands/pose.js';
 import { registerMaximize } from './commands/maximize.js';
+import { registerReport } from './commands/report.js';
+import { registerServe } from './commands/serve.js';
 
 function fail(err: unknown, debug: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -49,6 +51,8 @@ export async function main(argv: string[]): Promise<void> {
   registerCorrespondence(program);
   registerPose(program);
   registerMaximize(program);
+  registerReport(program);
+  registerServe(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

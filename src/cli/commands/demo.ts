@@ -1,79 +1,56 @@
-import { createRequire } from 'node:module';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
-import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
-import { groupFaces, type GroupFace } from '../../data/group-faces.js';
-import { runBatches, sliceImage } from '../../engine/batch-runner.js';
-import { OrtEngine } from '../../engine/ort-engine.js';
-import { NpyAppender } from '../../io/npy.js';
-import { writeJsonAtomic } from '../../io/json.js';
-import { loadModel } from '../../models/registry.js';
-import { contactSheet } from '../../report/contact-sheet.js';
+import { runDemo } from '../../demo/pipeline.js';
+import { demoSummaryText } from '../../demo/summary.js';
+import { buildReportDetailed } from '../../report/html/build.js';
 import { info, result } from '../log.js';
-import { addModelOption } from '../options.js';
-import { progress } from '../progress.js';
+import { addModelOption, intArg, modelFromOptions } from '../options.js';
+import { UserError } from '../errors.js';
 
-/** The demo photos that ship with @vladmandic/face-api (group photos, ~25 faces each). */
-export function demoPhotos(): DatasetItem[] {
-  const req = createRequire(import.meta.url);
-  const dir = path.join(path.dirname(req.resolve('@vladmandic/face-api/package.json')), 'demo');
-  return [1, 2, 3, 4, 5, 6].map((k) => ({ id: `sample${k}.jpg`, path: path.join(dir, `sample${k}.jpg`) }));
+export { demoPhotos } from '../../demo/photos.js';
+
+function nonNegInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
 }
 
 export function registerDemo(program: Command): void {
   const cmd = program
     .command('demo')
-    .description('run facelens on the built-in defaults: the bundled model and demo photos (what `npm start` runs)')
-    .option('-o, --out <dir>', 'output folder', 'facelens-report');
-  addModelOption(cmd).action(async (opts: { out: string; model: string }) => {
-    const t0 = performance.now();
-    const model = await loadModel(opts.model);
-    const photos = demoPhotos();
-    await mkdir(opts.out, { recursive: true });
-    const engine = await OrtEngine.create(model);
-    const embeddingProbe = model.probes[model.probes.length - 1];
-    const d = embeddingProbe.shape.reduce((a, b) => a * b, 1);
-    const writer = await NpyAppender.create(path.join(opts.out, 'embeddings.npy'), 'float32', [d]);
-    const faces: GroupFace[] = [];
-    const skipped: SkippedItem[] = [];
-    const bar = progress('align + embed', photos.length);
-    const photosDone = new Set<string>();
-    const src = groupFaces(photos, model.alignment, { onSkip: (s) => skipped.push(s) });
-    await runBatches(engine, src, [embeddingProbe.name], 16, async (records, out) => {
-      for (const [i, r] of records.entries()) {
-        await writer.append(sliceImage(out[embeddingProbe.name], i));
-        faces.push(r);
-        const photo = r.item.id.split('#')[0];
-        if (!photosDone.has(photo)) {
-          photosDone.add(photo);
-          bar.tick(1, photo);
-        }
-      }
+    .description('the whole pipeline on the bundled demo photos (+ LFW / CFP / a dataset when given) and the HTML report (what `npm start` runs)')
+    .option('-o, --out <dir>', 'results directory (its demo parts are replaced)', 'facelens-report')
+    .option('--lfw <dir>', 'LFW folder (images/ + pairs.txt): adds per-layer verification; swept instead of the demo faces unless --dataset')
+    .option('--cfp <dir>', 'CFP folder: adds the frontal/profile pose probe')
+    .option('--dataset <dir>', 'a larger dataset to sweep and atlas instead of the demo faces')
+    .option('--seed <n>', 'seed of every random choice (t-SNE, masks, AM jitter, folds)', nonNegInt('--seed'), 0)
+    .option('--atlas-neurons <k>', 'neurons per layer in the atlas (highest variance)', intArg('--atlas-neurons'), 8)
+    .option('--am-steps <n>', 'activation maximisation: steps per octave', intArg('--am-steps'), 50)
+    .option('--am-neurons <n>', 'activation maximisation: neurons per layer', intArg('--am-neurons'), 2)
+    .option('--am-facets <n>', 'activation maximisation: facets per neuron', intArg('--am-facets'), 2)
+    .option('--cfp-identities <list>', 'CFP identities for the pose probe', '001-010');
+  addModelOption(cmd).action(async (opts) => {
+    const summary = await runDemo({
+      out: opts.out,
+      model: await modelFromOptions(opts),
+      seed: opts.seed,
+      lfw: opts.lfw,
+      cfp: opts.cfp,
+      dataset: opts.dataset,
+      atlasNeurons: opts.atlasNeurons,
+      amNeurons: opts.amNeurons,
+      amFacets: opts.amFacets,
+      am: { steps: opts.amSteps },
+      cfpIdentities: opts.cfpIdentities,
+      log: info,
     });
-    bar.stop();
-    await writer.close();
-    await engine.release();
-    const sheet = await contactSheet(
-      faces.map((f) => f.face),
-      { columns: 12, captions: faces.map((f) => f.item.id.replace('.jpg', '')) },
-    );
-    const sheetPath = path.join(opts.out, 'aligned-faces.png');
-    await writeFile(sheetPath, sheet);
-    await writeJsonAtomic(path.join(opts.out, 'items.json'), faces.map((f) => ({ id: f.item.id, score: f.score, landmarks: f.landmarks })));
-    const seconds = (performance.now() - t0) / 1000;
-    await writeJsonAtomic(path.join(opts.out, 'summary.json'), {
-      command: 'demo',
-      date: new Date().toISOString(),
-      model: model.name,
-      layer: embeddingProbe.name,
-      photos: photos.map((p) => p.id),
-      faces: faces.length,
-      skipped,
-      seconds,
-    });
-    info(`${faces.length} faces from ${photos.length} demo photos aligned and embedded (${embeddingProbe.name}, ${d}-d) in ${seconds.toFixed(1)} s`);
-    result(`contact sheet: ${sheetPath}`);
-    result(`embeddings:    ${path.join(opts.out, 'embeddings.npy')} (+ items.json)`);
+    const t = performance.now();
+    info('[report] writing index.html ...');
+    const report = await buildReportDetailed(summary.dir);
+    const reportSeconds = (performance.now() - t) / 1000;
+    info(`    ok (${reportSeconds.toFixed(1)} s)`);
+    for (const line of demoSummaryText(summary.record, report.sections, reportSeconds)) result(line);
+    result(`report: ${report.file}`);
   });
 }

@@ -1,0 +1,38 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { buildResultsIndex, hasResults } from '../../web/results-index.js';
+import { DEFAULT_HOST, DEFAULT_PORT, startExplorer } from '../../web/server.js';
+import { UserError } from '../errors.js';
+import { info, result } from '../log.js';
+
+function portArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port must be an integer in 0..65535, got "${v}"`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('local explorer of a results folder (`facelens demo` output): layers, neurons, similarity, probe plots')
+    .argument('<dir>', 'results folder, e.g. facelens-report')
+    .option('-p, --port <n>', 'port (0 = any free port)', portArg, DEFAULT_PORT)
+    .option('--host <host>', 'address to bind (other than 127.0.0.1 exposes the results to the network)', DEFAULT_HOST)
+    .action(async (dir: string, opts: { port: number; host: string }) => {
+      const st = await stat(dir).catch(() => undefined);
+      if (!st?.isDirectory()) throw new UserError(`${dir} is not a folder`);
+      if (!hasResults(await buildResultsIndex(dir))) {
+        throw new UserError(`${dir} holds no facelens results (no atlas/, similarity/, maximize/, probe folders, sweep/ or index.html); run \`facelens demo --out ${dir}\` first`);
+      }
+      if (opts.host !== DEFAULT_HOST && opts.host !== 'localhost') info(`warning: binding ${opts.host}: anyone who can reach this address can read the results`);
+      const ex = await startExplorer({ root: dir, host: opts.host, port: opts.port }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE') throw new UserError(`port ${opts.port} is in use; pass --port N (0 = any free port)`);
+        throw e;
+      });
+      info(`serving ${dir} (Ctrl-C to stop)`);
+      result(ex.url);
+      const stop = () => void ex.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

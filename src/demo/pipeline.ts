@@ -1,0 +1,348 @@
+/**
+ * `facelens demo`: the whole pipeline the data allows, into one results directory laid out as
+ *   faces/  sweep/  atlas/<layer>/  similarity/<layer>/  invariance/  correspondence/
+ *   maximize/<layer>/  verify/  pose/  run.json  (index.html + report/ come from the report)
+ * Each step is a call of the analysis' own entry function with the parameters recorded in
+ * run.json; a failing step is recorded with its error and the pipeline goes on.
+ *
+ * Data: the faces of the demo photos bundled with face-api (aligned crops, see faces.ts) feed the
+ * sweep, atlas, similarity, invariance, correspondence and AM. `dataset` (or else `lfw`) replaces
+ * them as the swept set (sweep / atlas / similarity / AM init), `lfw` adds verification and `cfp`
+ * the pose probe. Deterministic given `seed` (t-SNE, random masks, AM jitter, pose folds).
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { atlas } from '../analyses/atlas/atlas.js';
+import { facetInitImage } from '../analyses/maximize/facets.js';
+import { maximize, type MaximizeParams } from '../analyses/maximize/maximize.js';
+import { writeMaximizeOutputs } from '../analyses/maximize/output.js';
+import { correspondence } from '../analyses/probes/correspondence.js';
+import { invariance } from '../analyses/probes/invariance.js';
+import { pose } from '../analyses/probes/pose.js';
+import { similarity } from '../analyses/similarity.js';
+import { sweep } from '../analyses/sweep/sweep.js';
+import { verify } from '../analyses/verify.js';
+import type { Dataset, DatasetItem } from '../data/dataset.js';
+import { openDataset, readImages } from '../data/datasets/index.js';
+import { TfGraph } from '../engine/tf-graph.js';
+import type { FaceModel } from '../models/face-model.js';
+import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
+import { alignDemoFaces, type DemoFace } from './faces.js';
+import { demoPhotos } from './photos.js';
+import { RunLog, type RunRecord, type StepRecord } from './run-log.js';
+
+export interface DemoOptions {
+  /** Results directory (default `facelens-report`). */
+  out?: string;
+  model?: string | FaceModel;
+  seed?: number;
+  /** LFW folder: adds verification (and is swept when `dataset` is not given). */
+  lfw?: string;
+  /** CFP folder: adds the pose probe. */
+  cfp?: string;
+  /** A larger dataset to sweep and atlas instead of the demo faces. */
+  dataset?: string;
+  /** Probe layers of the sweep / atlas / similarity (default: all). */
+  layers?: string[];
+  /** Neurons per layer in the atlas (highest variance over the sweep; default 8). */
+  atlasNeurons?: number;
+  /** Top-n cap of the atlas and similarity (default 50; never more than half the swept images). */
+  topN?: number;
+  /** AM: the highest `amLayers` probe layers of the sweep (default 3), or explicit names. */
+  amLayers?: number | string[];
+  /** AM: neurons per layer (default 2, the atlas' highest-variance ones). */
+  amNeurons?: number;
+  /** AM: facets (t-SNE clusters of the atlas) per neuron (default 2). */
+  amFacets?: number;
+  /** AM schedule overrides (default: 50 steps x 2 octaves, see AM_DEFAULTS). */
+  am?: Partial<MaximizeParams>;
+  /** Faces for the invariance probe (highest detector scores; default 5, as the paper). */
+  invarianceImages?: number;
+  /** Invariance ranges override (default: the probe's defaults). */
+  invarianceRanges?: { translate_y?: number[]; rotate?: number[]; scale?: number[] };
+  /** Faces for the correspondence probe (default 15, as the paper). */
+  correspondenceImages?: number;
+  /** CFP identities for the pose probe (default `001-010`, as the paper). */
+  cfpIdentities?: string;
+  /** Use another list of photos than the bundled demo photos (tests). */
+  photos?: DatasetItem[];
+  /** Aligned-face cache for the lfw / cfp / dataset images. */
+  cache?: boolean;
+  cacheDir?: string;
+  batch?: number;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+export interface DemoSummary {
+  dir: string;
+  runFile: string;
+  record: RunRecord;
+  faces: number;
+  failed: StepRecord[];
+}
+
+/** The AM schedule of the demo: the module's defaults with fewer steps, to fit the time budget. */
+export const AM_DEFAULTS: Partial<MaximizeParams> = { steps: 50, octaves: 2, snapshots: 6 };
+
+/**
+ * Folders (and files) of a results directory the demo owns and clears before a run (the last four
+ * are what the demo of facelens 0.1 wrote at the top level).
+ */
+export const RESULT_PARTS = ['faces', 'sweep', 'atlas', 'similarity', 'invariance', 'correspondence', 'maximize', 'verify', 'pose', 'report', 'run.json', 'index.html', 'aligned-faces.png', 'embeddings.npy', 'items.json', 'summary.json'];
+
+/** The time the defaults must fit in on 2 cores (issue #6). */
+export const BUDGET_SECONDS = 15 * 60;
+
+/** Top-n of atlas and similarity: at most half the swept images, so top sets differ between neurons. */
+export function topNFor(rows: number, cap: number): number {
+  return Math.max(2, Math.min(cap, Math.floor(rows / 2)));
+}
+
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
+  const dir = path.resolve(opts.out ?? 'facelens-report');
+  const seed = opts.seed ?? 0;
+  const say = opts.log ?? (() => {});
+  const model = typeof opts.model === 'object' ? opts.model : await loadModel(opts.model ?? DEFAULT_MODEL);
+  const photos = opts.photos ?? demoPhotos();
+  const atlasNeurons = opts.atlasNeurons ?? 8;
+  const topCap = opts.topN ?? 50;
+  const amSchedule: Partial<MaximizeParams> = { ...AM_DEFAULTS, ...opts.am, seed };
+  const amNeurons = opts.amNeurons ?? 2;
+  const amFacets = opts.amFacets ?? 2;
+  const batch = opts.batch ?? 8;
+  const dataCache = { cache: opts.cache ?? true, cacheDir: opts.cacheDir };
+
+  for (const p of RESULT_PARTS) await rm(path.join(dir, p), { recursive: true, force: true });
+  const log = new RunLog(
+    dir,
+    {
+      command: 'demo',
+      seed,
+      model: model.name,
+      datasets: {
+        demo: { photos: photos.map((p) => p.id), source: photos[0] ? path.dirname(photos[0].path) : '' },
+        ...(opts.lfw ? { lfw: path.resolve(opts.lfw) } : {}),
+        ...(opts.cfp ? { cfp: path.resolve(opts.cfp) } : {}),
+        ...(opts.dataset ? { dataset: path.resolve(opts.dataset) } : {}),
+      },
+      options: { atlasNeurons, topN: topCap, amLayers: opts.amLayers ?? 3, amNeurons, amFacets, am: amSchedule, layers: opts.layers ?? 'all', batch },
+      budgetSeconds: BUDGET_SECONDS,
+    },
+    say,
+  );
+  await log.save();
+
+  // 1. Faces of the demo photos.
+  let faces: DemoFace[] = [];
+  await log.run(
+    { name: 'align', title: 'detect and align every face of the demo photos', parameters: { photos: photos.length, template: model.alignment.name, minConfidence: 0.5 }, output: 'faces' },
+    async () => {
+      const r = await alignDemoFaces(photos, model, dir);
+      faces = r.faces;
+      if (faces.length === 0) throw new Error(`no face found in the ${photos.length} demo photos`);
+      return { numbers: { faces: faces.length, photos: photos.length, skipped: r.skipped.length } };
+    },
+  );
+  const byScore = [...faces].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+  const facePaths = (list: DemoFace[]) => list.map((f) => path.join(dir, f.file));
+
+  // 2. The sweep: the demo faces, or the larger dataset.
+  const sweepDir = path.join(dir, 'sweep');
+  const sweepSource = opts.dataset ? 'dataset' : opts.lfw ? 'lfw' : 'demo faces';
+  let swept: Dataset | undefined;
+  let sweepRows = 0;
+  let sweepLayers: { name: string; spatial: boolean; kind: string }[] = [];
+  const sweepSpec = {
+    name: 'sweep',
+    title: `projection value + argmax of every neuron of ${opts.layers ? opts.layers.join(', ') : 'every probe layer'} on the ${sweepSource}`,
+    parameters: { source: sweepSource, layers: opts.layers ?? 'all', batch },
+    output: 'sweep',
+  };
+  if (!opts.dataset && !opts.lfw && faces.length === 0) await log.skip(sweepSpec, 'no faces from the align step');
+  else {
+    await log.run(sweepSpec, async () => {
+      const fromFaces = !opts.dataset && !opts.lfw;
+      swept = fromFaces ? await readImages(facePaths(faces)) : await openDataset((opts.dataset ?? opts.lfw)!, { allImages: false });
+      const r = await sweep({
+        model,
+        dataset: swept,
+        out: sweepDir,
+        layers: opts.layers ?? 'all',
+        batch,
+        detect: !fromFaces,
+        ...(fromFaces ? { cache: false } : dataCache),
+      });
+      sweepRows = r.rows;
+      sweepLayers = r.manifest.layers.map((l) => ({ name: l.name, spatial: l.spatial, kind: l.kind }));
+      return { numbers: { images: r.rows, skipped: r.skipped, layers: r.manifest.layers.length }, parameters: { dataset: { kind: swept.kind, root: swept.root, items: swept.items.length }, detect: !fromFaces } };
+    });
+  }
+  const topN = topNFor(sweepRows, topCap);
+
+  // 3. Atlas of every swept layer.
+  const atlasNeuronsOf = new Map<string, number[]>();
+  const noSweep = `no sweep (its step ${log.step('sweep')?.status ?? 'did not run'})`;
+  if (sweepLayers.length === 0) {
+    await log.skip({ name: 'atlas', title: 'neuron atlas of every swept layer', parameters: {}, output: 'atlas' }, noSweep);
+    await log.skip({ name: 'similarity', title: 'neuron similarity matrices', parameters: {}, output: 'similarity' }, noSweep);
+  }
+  for (const l of sweepLayers) {
+    await log.run(
+      {
+        name: `atlas/${l.name}`,
+        title: `atlas of ${l.name}: top-${topN} samples of ${atlasNeurons} neurons, deconvnet projections, t-SNE mosaics`,
+        parameters: { layer: l.name, neurons: `top-variance:${atlasNeurons}`, n: topN, mode: 'deconv', seed },
+        output: `atlas/${l.name}`,
+      },
+      async () => {
+        const r = await atlas({
+          sweepDir,
+          layer: l.name,
+          neurons: `top-variance:${atlasNeurons}`,
+          n: topN,
+          mode: 'deconv',
+          out: path.join(dir, 'atlas', l.name),
+          seed,
+          model,
+          ...(opts.dataset || opts.lfw ? dataCache : { cache: false }),
+        });
+        atlasNeuronsOf.set(l.name, r.neurons);
+        return { numbers: { neurons: r.neurons.join(' '), warnings: r.warnings.length } };
+      },
+    );
+  }
+
+  // 4. Similarity of every spatial layer and the embedding (cheap: from the sweep table).
+  for (const l of sweepLayers.filter((x) => x.spatial || x.kind === 'embedding')) {
+    await log.run(
+      { name: `similarity/${l.name}`, title: `neuron similarity matrix of ${l.name} (eq. 2)`, parameters: { layer: l.name, n: topN }, output: `similarity/${l.name}` },
+      async () => {
+        const r = await similarity({ sweepDir, layer: l.name, out: path.join(dir, 'similarity', l.name), n: topN });
+        return { numbers: { neurons: r.neurons, 'mean S': r.meanOffDiagonal.toFixed(3), dead: r.dead.length } };
+      },
+    );
+  }
+
+  // 5. Invariance on the best-detected faces.
+  const invN = opts.invarianceImages ?? 5;
+  const invSpec = { name: 'invariance', title: `translation / rotation / scale invariance per layer on ${invN} faces`, parameters: { images: invN, layers: 'all', border: 'replicate' }, output: 'invariance' };
+  if (faces.length === 0) await log.skip(invSpec, 'no faces from the align step');
+  else {
+    await log.run(invSpec, async () => {
+      const r = await invariance({
+        model,
+        dataset: await readImages(facePaths(byScore.slice(0, invN))),
+        out: path.join(dir, 'invariance'),
+        layers: 'all',
+        detect: false,
+        cache: false,
+        batch,
+        ...(opts.invarianceRanges ? { ranges: opts.invarianceRanges } : {}),
+      });
+      const rot = r.transforms.find((t) => t.transform === 'rotate');
+      const last = rot?.layers[rot.layers.length - 1];
+      return { numbers: { images: r.images.length, ...(last ? { [`${last.layer} distance at ${rot!.values[rot!.values.length - 1]} deg`]: last.mean[last.mean.length - 1]!.toFixed(3) } : {}) } };
+    });
+  }
+
+  // 6. Correspondence: needs landmarks, so the crops are re-detected (those that fail are left out).
+  const corrN = opts.correspondenceImages ?? 15;
+  const corrSpec = { name: 'correspondence', title: `occlusion correspondence (Delta) of eyes / nose / mouth vs random masks on ${corrN} faces`, parameters: { images: corrN, draws: 5, maskScale: 0.5, fill: 'grey', seed: `facelens-${seed}` }, output: 'correspondence' };
+  if (faces.length < 2) await log.skip(corrSpec, 'needs at least 2 faces');
+  else {
+    await log.run(corrSpec, async () => {
+      const r = await correspondence({
+        model,
+        dataset: await readImages(facePaths(byScore.slice(0, corrN))),
+        out: path.join(dir, 'correspondence'),
+        layers: 'all',
+        seed: `facelens-${seed}`,
+        batch,
+        cache: false,
+      });
+      const last = r.rows[0]!.layers.length - 1;
+      const cell = (mask: string) => r.rows.find((x) => x.mask === mask)?.layers[last]?.delta_mean;
+      return { numbers: { faces: r.images.length, layer: r.rows[0]!.layers[last]!.layer, 'Delta nose': cell('nose')?.toFixed(3) ?? '-', 'Delta random': cell('random')?.toFixed(3) ?? '-' } };
+    });
+  }
+
+  // 7. Activation maximisation: the atlas' top neurons of the highest layers, facet init.
+  const amLayerNames = Array.isArray(opts.amLayers) ? opts.amLayers : sweepLayers.slice(-(opts.amLayers ?? 3)).map((l) => l.name);
+  if (amLayerNames.length === 0) await log.skip({ name: 'maximize', title: 'activation maximisation', parameters: {}, output: 'maximize' }, noSweep);
+  else {
+    let graph: TfGraph | undefined;
+    try {
+      for (const layer of amLayerNames) {
+        const atlasDir = path.join(dir, 'atlas', layer);
+        const neurons = (atlasNeuronsOf.get(layer) ?? []).slice(0, amNeurons);
+        const spec = {
+          name: `maximize/${layer}`,
+          title: `activation maximisation of ${amNeurons} neuron(s) of ${layer}, ${amFacets} facet(s) each`,
+          parameters: { layer, neurons, facets: amFacets, init: 'cluster (mean of the top-9 faces of a t-SNE cluster of the atlas)', ...amSchedule },
+          output: `maximize/${layer}`,
+        };
+        if (neurons.length === 0) {
+          await log.skip(spec, `no atlas of ${layer} (its atlas step ${log.step(`atlas/${layer}`)?.status ?? 'did not run'})`);
+          continue;
+        }
+        await log.run(spec, async () => {
+          graph ??= await TfGraph.fromOnnx(model.onnx);
+          const gains: string[] = [];
+          for (const neuron of neurons) {
+            // Facets in size order; a neuron with fewer clusters than asked gets what it has.
+            let available = amFacets;
+            for (let facet = 0; facet < Math.min(amFacets, available); facet++) {
+              const f = await facetInitImage({ sweepDir, atlasDir, layer, neuron, facet, model, ...(opts.dataset || opts.lfw ? dataCache : { cache: false }) });
+              available = f.facets.length;
+              const r = await maximize({
+                model,
+                layer,
+                neuron,
+                graph,
+                init: f.image,
+                facet,
+                initLabel: `cluster: facet ${facet} of ${f.facets.length} (k-means on the atlas t-SNE): mean of its top-${f.facet.top.length} faces ${f.facet.top.map((t) => t.id).join(', ')}`,
+                ...amSchedule,
+              });
+              await writeMaximizeOutputs(r, path.join(dir, 'maximize', layer), model.name, { atlasDir });
+              gains.push(`#${neuron}/${facet}: ${r.initialActivation.toFixed(2)} -> ${r.finalActivation.toFixed(2)}`);
+            }
+          }
+          return { numbers: { runs: gains.length, activation: gains.join('; ') } };
+        });
+      }
+    } finally {
+      graph?.dispose();
+    }
+  }
+
+  // 8. Verification (LFW).
+  const verSpec = { name: 'verify', title: 'per-layer verification on the LFW pairs (Table II)', parameters: { layers: 'all', flip: false }, output: 'verify' };
+  if (!opts.lfw) await log.skip(verSpec, 'no LFW folder given (run with --lfw DIR)');
+  else {
+    const lfwDir = opts.lfw;
+    await log.run(verSpec, async () => {
+      const r = await verify({ model, dataset: await openDataset(lfwDir), out: path.join(dir, 'verify'), layers: 'all', batch, ...dataCache });
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+      const first = r.layers[0]!, last = r.layers[r.layers.length - 1]!;
+      return { numbers: { pairs: r.pairs.used, [first.layer]: pct(first.accuracy_mean), [last.layer]: pct(last.accuracy_mean) } };
+    });
+  }
+
+  // 9. Pose (CFP).
+  const ids = opts.cfpIdentities ?? '001-010';
+  const poseSpec = { name: 'pose', title: `frontal / profile k-NN per layer on CFP identities ${ids} (Fig. 6)`, parameters: { identities: ids, layers: 'all', folds: 10, seed: `facelens-${seed}`, metric: 'cosine' }, output: 'pose' };
+  if (!opts.cfp) await log.skip(poseSpec, 'no CFP folder given (run with --cfp DIR)');
+  else {
+    const cfpDir = opts.cfp;
+    await log.run(poseSpec, async () => {
+      const r = await pose({ model, dataset: await openDataset(cfpDir), out: path.join(dir, 'pose'), layers: 'all', identities: ids, folds: 10, seed: `facelens-${seed}`, metric: 'cosine', batch, ...dataCache });
+      const first = r.layers[0]!, last = r.layers[r.layers.length - 1]!;
+      return { numbers: { images: r.images, [first.layer]: `${(100 * first.pooled.nested_accuracy).toFixed(1)}%`, [last.layer]: `${(100 * last.pooled.nested_accuracy).toFixed(1)}%` } };
+    });
+  }
+
+  const record = await log.finish();
+  return { dir, runFile: log.file, record, faces: faces.length, failed: record.steps.filter((s) => s.status === 'failed') };
+}

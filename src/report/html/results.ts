@@ -1,0 +1,96 @@
+/**
+ * Read access to a results directory (the layout `facelens demo` writes; every part optional):
+ * JSON files that may be absent, the run record, the probe-layer order, and the status of the
+ * step that should have produced a part.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { readJson } from '../../io/json.js';
+import type { RunRecord, StepRecord } from '../../demo/run-log.js';
+
+export class Results {
+  private constructor(
+    readonly dir: string,
+    readonly run: RunRecord | undefined,
+    /** Probe layers in model order (from the sweep manifest when there is one). */
+    readonly layerOrder: string[],
+  ) {}
+
+  static async open(dir: string): Promise<Results> {
+    const abs = path.resolve(dir);
+    const run = await readOptional<RunRecord>(path.join(abs, 'run.json'));
+    const manifest = await readOptional<{ layers?: { name: string }[] }>(path.join(abs, 'sweep', 'manifest.json'));
+    return new Results(abs, run, manifest?.layers?.map((l) => l.name) ?? []);
+  }
+
+  path(...parts: string[]): string {
+    return path.join(this.dir, ...parts);
+  }
+
+  async json<T>(...parts: string[]): Promise<T | undefined> {
+    return readOptional<T>(this.path(...parts));
+  }
+
+  /** Sub-folders of `parts` (e.g. the layers of atlas/), in probe-layer order, then by name. */
+  async layersIn(...parts: string[]): Promise<string[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.path(...parts), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return [];
+    }
+    return this.sortLayers(names);
+  }
+
+  sortLayers(names: string[]): string[] {
+    const rank = (n: string) => {
+      const i = this.layerOrder.indexOf(n);
+      return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+    };
+    return [...names].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  async files(...parts: string[]): Promise<string[]> {
+    try {
+      return (await readdir(this.path(...parts), { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  step(name: string): StepRecord | undefined {
+    return this.run?.steps.find((s) => s.name === name);
+  }
+
+  /** Steps whose name is `prefix` or starts with `prefix/`. */
+  steps(prefix: string): StepRecord[] {
+    return this.run?.steps.filter((s) => s.name === prefix || s.name.startsWith(`${prefix}/`)) ?? [];
+  }
+
+  /**
+   * Why a part has no data: the failed / skipped step's reason from run.json, or `hint` when the
+   * run record says nothing about it.
+   */
+  absence(prefix: string, hint: string): { status: 'absent' | 'failed'; reason: string } {
+    const steps = this.steps(prefix);
+    const failed = steps.find((s) => s.status === 'failed');
+    if (failed) return { status: 'failed', reason: `step ${failed.name}: ${failed.reason ?? 'unknown error'}` };
+    const skipped = steps.find((s) => s.status === 'skipped');
+    if (skipped) return { status: 'absent', reason: `step ${skipped.name} skipped: ${skipped.reason ?? ''}` };
+    return { status: 'absent', reason: hint };
+  }
+
+  /** The failed steps among `prefix`'s (for a note in an otherwise shown section). */
+  failures(prefix: string): StepRecord[] {
+    return this.steps(prefix).filter((s) => s.status === 'failed');
+  }
+}
+
+/** A JSON file, or undefined when it does not exist or cannot be parsed. */
+export async function readOptional<T>(file: string): Promise<T | undefined> {
+  try {
+    return await readJson<T>(file);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,35 @@
+/** The run: model, data, every step with its status and time (from run.json), the aligned faces. */
+import type { Assets } from '../assets.js';
+import { esc } from '../escape.js';
+import type { Results } from '../results.js';
+import { table, type Section } from '../section.js';
+
+export async function overviewSection(res: Results, assets: Assets): Promise<Section> {
+  const base = { id: 'run', title: 'Run', paper: 'model, data and steps' };
+  const run = res.run;
+  const faces = (await res.files('faces')).includes('aligned-faces.png') ? await assets.img('faces/aligned-faces.png', 'aligned faces of the demo photos', { maxWidth: 900 }) : '';
+  if (!run) {
+    return { ...base, status: 'absent', reason: 'no run.json (this results directory was not written by `facelens demo`); sections below read the analyses\' own summary files', body: faces };
+  }
+  const rows = run.steps.map((s) => [
+    s.name,
+    { html: `<span class="st st-${esc(s.status)}">${esc(s.status)}</span>` },
+    s.seconds.toFixed(1),
+    s.status === 'ok' ? Object.entries(s.numbers ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') : (s.reason ?? ''),
+  ]);
+  const failed = run.steps.filter((s) => s.status === 'failed');
+  const skipped = run.steps.filter((s) => s.status === 'skipped');
+  return {
+    ...base,
+    status: 'ok',
+    reading: `${run.steps.length} steps in ${run.totalSeconds.toFixed(0)} s: ${run.steps.length - failed.length - skipped.length} ok, ${skipped.length} skipped, ${failed.length} failed${failed.length ? ` (${failed.map((s) => s.name).join(', ')})` : ''}.`,
+    parameters: [
+      ['model', run.model],
+      ['seed', run.seed],
+      ['date', run.date],
+      ...Object.entries(run.datasets).map(([k, v]) => [`data: ${k}`, v] as [string, unknown]),
+      ...Object.entries(run.options).map(([k, v]) => [k, v] as [string, unknown]),
+    ],
+    body: table(['step', 'status', 'seconds', 'result / reason'], rows, 'steps') + (faces ? `<h3>Aligned faces</h3>${faces}` : ''),
+  };
+}

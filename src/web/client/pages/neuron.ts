@@ -1,0 +1,140 @@
+/**
+ * One neuron: its top-n mosaic in the t-SNE grid layout (hover: image id, value, rank), the
+ * projection-mode switch, its activation-maximisation images, its most similar neurons.
+ */
+import type { AtlasMaximizeEntry, NeuronAtlas } from '../../../analyses/atlas/atlas.js';
+import type { LayerEntry } from '../../index-types.js';
+import { dirOf, fetchJson, fileUrl, joinRel } from '../api.js';
+import { fmt, h, message } from '../dom.js';
+import { links } from '../router.js';
+import { tileBox } from '../thumb.js';
+import { hideTip, showTip } from '../tooltip.js';
+
+function sampleText(s: NeuronAtlas['samples'][number]): string {
+  return `#${s.rank} ${s.id}${s.identity ? ` (${s.identity})` : ''}: value ${fmt(s.value, 4)}`;
+}
+
+function mosaic(doc: NeuronAtlas, src: string): HTMLElement {
+  const img = h('img', { src, alt: `top-${doc.n} mosaic of ${doc.layer} #${doc.neuron}`, id: 'mosaic-img' });
+  const box = h('div', { class: 'mosaic', id: 'mosaic' }, img);
+  const info = h('p', { id: 'hover-info' }, 'Hover over a tile to see its image and value.');
+  img.addEventListener('load', () => {
+    const W = img.naturalWidth;
+    const H = img.naturalHeight;
+    // Small mosaics (few samples, small tiles) are shown enlarged by a whole factor, up to ~720 px.
+    img.style.width = `${W * Math.max(1, Math.floor(720 / W))}px`;
+    for (const s of doc.samples) {
+      const t = tileBox(W, H, doc.layout.grid, s.grid.col, s.grid.row);
+      const text = sampleText(s);
+      const cell = h('div', {
+        class: 'cell',
+        'data-rank': s.rank,
+        title: text,
+        style: `left:${(100 * t.left) / W}%;top:${(100 * t.top) / H}%;width:${(100 * t.width) / W}%;height:${(100 * t.height) / H}%`,
+      });
+      cell.addEventListener('mousemove', (e) => showTip(text, e));
+      cell.addEventListener('mouseenter', (e) => {
+        info.textContent = text;
+        showTip(text, e);
+      });
+      cell.addEventListener('mouseleave', hideTip);
+      box.append(cell);
+    }
+  });
+  return h('div', {}, box, info);
+}
+
+function amFigure(dir: string, e: AtlasMaximizeEntry): HTMLElement {
+  const label = `${e.facet === null ? 'AM' : `facet ${e.facet}`}: init ${e.init.split(':')[0]}, activation ${fmt(e.initialActivation)} -> ${fmt(e.finalActivation)}`;
+  return h(
+    'figure',
+    { class: 'am' },
+    h('img', { src: fileUrl(joinRel(dir, e.image)), alt: label, width: 150, height: 150 }),
+    h('img', { src: fileUrl(joinRel(dir, e.strip)), alt: `${label}: steps`, class: 'plot', style: 'max-height:150px' }),
+    h('img', { src: fileUrl(joinRel(dir, e.curve)), alt: `${label}: activation curve`, class: 'plot', style: 'max-height:220px' }),
+    h('figcaption', {}, label),
+  );
+}
+
+export async function neuronPage(layer: LayerEntry | undefined, layerName: string, neuron: number, wantedMode?: string): Promise<HTMLElement> {
+  const main = h('div', {}, h('h1', { id: 'neuron-title' }, `${layerName} · neuron ${neuron}`));
+  const back = h('p', {}, h('a', { href: links.layer(layerName) }, `all neurons of ${layerName}`));
+  main.append(back);
+  if (!layer) {
+    main.append(message(`There are no results for a layer "${layerName}" in this folder.`, true));
+    return main;
+  }
+  const entry = layer.atlas?.neurons.find((n) => n.neuron === neuron);
+  if (!entry) {
+    const have = layer.atlas?.neurons.map((n) => n.neuron).join(', ');
+    main.append(message(have ? `Neuron ${neuron} is not in the atlas of ${layerName} (it has ${have}).` : `There is no atlas for ${layerName}.`));
+    if (layer.similarity) main.append(h('p', {}, h('a', { href: links.similarity(layerName) }, 'similarity heatmap of the layer')));
+    return main;
+  }
+  const modeEntry = entry.modes.find((m) => m.mode === wantedMode) ?? entry.modes[0];
+  if (wantedMode && modeEntry.mode !== wantedMode) main.append(message(`No ${wantedMode} atlas of this neuron; showing ${modeEntry.mode}.`));
+  if (entry.modes.length > 1) {
+    main.append(
+      h(
+        'p',
+        { class: 'modes', id: 'modes' },
+        'Projection: ',
+        ...entry.modes.map((m) =>
+          h('a', { href: links.neuron(layerName, neuron, m.mode), role: 'button', 'aria-pressed': String(m === modeEntry), 'data-mode': m.mode }, m.mode),
+        ),
+      ),
+    );
+  } else {
+    main.append(h('p', { class: 'modes', id: 'modes' }, `Projection mode: ${modeEntry.mode} (the only one in this atlas).`));
+  }
+  let doc: NeuronAtlas;
+  try {
+    doc = await fetchJson<NeuronAtlas>(modeEntry.json);
+  } catch (e) {
+    main.append(message(`The atlas of this neuron cannot be read: ${(e as Error).message}`, true));
+    return main;
+  }
+  const dir = dirOf(modeEntry.json);
+  main.append(h('h2', {}, `Top ${doc.n} samples (t-SNE layout, ${doc.layout.grid.cols} x ${doc.layout.grid.rows} grid)`));
+  main.append(h('p', {}, 'Each tile: the receptive-field patch | the projection blended on it.'));
+  main.append(mosaic(doc, fileUrl(joinRel(dir, doc.png))));
+  main.append(
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Samples'),
+      h(
+        'table',
+        { id: 'samples' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'rank'), h('th', {}, 'image'), h('th', {}, 'value'))),
+        h('tbody', {}, ...doc.samples.map((s) => h('tr', {}, h('td', {}, s.rank), h('td', { style: 'text-align:left' }, s.id), h('td', {}, fmt(s.value, 4))))),
+      ),
+    ),
+  );
+  main.append(h('h2', {}, 'Activation maximisation'));
+  if (doc.maximize && doc.maximize.length > 0) main.append(h('div', { id: 'am' }, ...doc.maximize.map((e) => amFigure(dir, e))));
+  else main.append(message(`No activation-maximisation image for this neuron (\`facelens maximize --layer ${layerName} --neuron ${neuron} --atlas ...\`).`));
+  main.append(h('h2', {}, 'Most similar neurons (eq. 2)'));
+  const inAtlas = new Set(layer.atlas?.neurons.map((n) => n.neuron));
+  if (doc.similar.length === 0) main.append(message('No similar neurons listed.'));
+  else {
+    main.append(
+      h(
+        'ul',
+        { id: 'similar' },
+        ...doc.similar.map((s) =>
+          h('li', {}, h('a', { href: links.neuron(layerName, s.neuron), class: 'similar-link', 'data-neuron': s.neuron }, `#${s.neuron}`), ` S = ${fmt(s.s)}`, inAtlas.has(s.neuron) ? '' : ' (not in the atlas)'),
+        ),
+      ),
+    );
+  }
+  main.append(
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Parameters'),
+      h('pre', {}, JSON.stringify({ mode: doc.mode, display: doc.display, layout: doc.layout, valueCheck: doc.valueCheck }, null, 2)),
+    ),
+  );
+  return main;
+}

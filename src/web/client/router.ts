@@ -1,0 +1,29 @@
+/** Hash routes of the explorer. */
+export type Route =
+  | { page: 'home' }
+  | { page: 'layer'; layer: string }
+  | { page: 'neuron'; layer: string; neuron: number; mode?: string }
+  | { page: 'similarity'; layer: string }
+  | { page: 'probe'; probe: string }
+  | { page: 'unknown'; hash: string };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter((p) => p !== '').map(decodeURIComponent);
+  if (parts.length === 0) return { page: 'home' };
+  if (parts[0] === 'layer' && parts.length === 2) return { page: 'layer', layer: parts[1] };
+  if (parts[0] === 'layer' && parts.length === 3 && parts[2] === 'similarity') return { page: 'similarity', layer: parts[1] };
+  if (parts[0] === 'layer' && (parts.length === 4 || parts.length === 5) && parts[2] === 'neuron' && /^\d+$/.test(parts[3])) {
+    return { page: 'neuron', layer: parts[1], neuron: Number(parts[3]), ...(parts[4] ? { mode: parts[4] } : {}) };
+  }
+  if (parts[0] === 'probe' && parts.length === 2) return { page: 'probe', probe: parts[1] };
+  return { page: 'unknown', hash };
+}
+
+const enc = encodeURIComponent;
+export const links = {
+  home: () => '#/',
+  layer: (layer: string) => `#/layer/${enc(layer)}`,
+  neuron: (layer: string, neuron: number, mode?: string) => `#/layer/${enc(layer)}/neuron/${neuron}${mode ? `/${enc(mode)}` : ''}`,
+  similarity: (layer: string) => `#/layer/${enc(layer)}/similarity`,
+  probe: (probe: string) => `#/probe/${enc(probe)}`,
+};

@@ -1,0 +1,102 @@
+/**
+ * The explorer's HTTP server (node:http): the client app (/, /app.js, /app.css), the results
+ * index (/api/index.json) and read-only files of the results directory (/files/<path>, checked
+ * by safe-path.ts). GET and HEAD only; binds 127.0.0.1 unless told otherwise.
+ */
+import { createReadStream } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { clientBundle } from './client-bundle.js';
+import { contentType } from './content-types.js';
+import { buildResultsIndex } from './results-index.js';
+import { resolveInside } from './safe-path.js';
+import { APP_CSS, SHELL_HTML } from './shell.js';
+
+export const DEFAULT_PORT = 8321;
+export const DEFAULT_HOST = '127.0.0.1';
+export const FILES_PREFIX = '/files/';
+
+export interface ExplorerOptions {
+  /** The results directory. */
+  root: string;
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+}
+
+export interface Explorer {
+  url: string;
+  port: number;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
+/** For the app's own responses; the results' files (e.g. the HTML report) are served without it. */
+const APP_CSP = { 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'" };
+
+function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+  const buf = typeof body === 'string' ? Buffer.from(body) : body;
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(buf.length), 'Cache-Control': 'no-store', ...extra });
+  res.end(req.method === 'HEAD' ? undefined : buf);
+}
+
+const text = (req: http.IncomingMessage, res: http.ServerResponse, status: number, msg: string) => send(req, res, status, 'text/plain; charset=utf-8', `${msg}\n`);
+
+async function handle(root: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(req, res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n', { Allow: 'GET, HEAD' });
+    return;
+  }
+  const raw = req.url ?? '';
+  if (!raw.startsWith('/') || raw.startsWith('//')) return text(req, res, 404, 'not found');
+  const pathname = raw.split(/[?#]/, 1)[0];
+  if (pathname === '/' || pathname === '/index.html') return send(req, res, 200, 'text/html; charset=utf-8', SHELL_HTML, APP_CSP);
+  if (pathname === '/app.js') return send(req, res, 200, 'text/javascript; charset=utf-8', await clientBundle());
+  // Pages without an icon (the HTML report served from /files/) make the browser ask for one.
+  if (pathname === '/favicon.ico') return send(req, res, 204, 'image/x-icon', '');
+  if (pathname === '/app.css') return send(req, res, 200, 'text/css; charset=utf-8', APP_CSS);
+  if (pathname === '/api/index.json') return send(req, res, 200, 'application/json; charset=utf-8', JSON.stringify(await buildResultsIndex(root)));
+  if (!pathname.startsWith(FILES_PREFIX)) return text(req, res, 404, 'not found');
+  const r = await resolveInside(root, pathname.slice(FILES_PREFIX.length));
+  if (!r.ok) return text(req, res, r.status, r.status === 403 ? 'forbidden' : 'not found');
+  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': contentType(r.file), 'Content-Length': String(r.size), 'Cache-Control': 'no-cache' });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(r.file);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
+
+export async function startExplorer(opts: ExplorerOptions): Promise<Explorer> {
+  const root = await realpath(opts.root);
+  const host = opts.host ?? DEFAULT_HOST;
+  const server = http.createServer((req, res) => {
+    handle(root, req, res).catch((e: unknown) => {
+      if (!res.headersSent) text(req, res, 500, `internal error: ${(e as Error).message}`);
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}/`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,51 @@
+/** The explorer's HTML page and style sheet: the client (app.js) renders everything else. */
+
+export const SHELL_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>facelens explorer</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/app.css">
+</head>
+<body>
+<header><a href="#/" id="home">facelens explorer</a> <span id="crumbs"></span></header>
+<main id="app"><p>Loading...</p></main>
+<div id="tip" hidden></div>
+<script type="module" src="/app.js"></script>
+</body>
+</html>
+`;
+
+export const APP_CSS = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #1d1d1f; background: #fafafa; }
+header { padding: 10px 18px; background: #23344a; color: #fff; }
+header a { color: #fff; font-weight: 600; text-decoration: none; }
+#crumbs a { font-weight: normal; }
+main { padding: 12px 18px 40px; max-width: 1200px; }
+h1 { font-size: 22px; margin: 10px 0; } h2 { font-size: 17px; margin: 22px 0 8px; }
+a { color: #1a5bb5; }
+.msg { padding: 8px 12px; background: #fff6d6; border: 1px solid #e8d48a; border-radius: 4px; }
+.err { background: #fde4e4; border-color: #e5a0a0; }
+.grid { display: flex; flex-wrap: wrap; gap: 10px; }
+.card { display: block; background: #fff; border: 1px solid #ddd; border-radius: 4px; padding: 6px; text-decoration: none; color: inherit; }
+.card:hover { border-color: #1a5bb5; }
+.thumb { position: relative; overflow: hidden; width: 128px; height: 64px; background: #eee; }
+.thumb img { position: absolute; left: 0; top: 0; }
+.mosaic { position: relative; display: inline-block; line-height: 0; }
+.mosaic img { max-width: 100%; }
+.mosaic .cell { position: absolute; box-sizing: border-box; }
+.mosaic .cell:hover { outline: 2px solid #ff9800; }
+#tip { position: fixed; pointer-events: none; background: #000c; color: #fff; padding: 4px 8px; border-radius: 3px; font-size: 12px; z-index: 10; }
+.modes a { display: inline-block; margin-right: 6px; padding: 2px 10px; border: 1px solid #bbb; border-radius: 4px; background: #fff; text-decoration: none; }
+.modes a[aria-pressed="true"] { font-weight: 700; background: #23344a; color: #fff; border-color: #23344a; }
+.am { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 8px; margin: 0 0 16px; }
+.am figcaption { flex-basis: 100%; }
+table { border-collapse: collapse; background: #fff; }
+td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+th { background: #f0f0f0; }
+img.plot { max-width: 100%; background: #fff; border: 1px solid #ddd; }
+canvas.heat { image-rendering: pixelated; border: 1px solid #ccc; cursor: pointer; }
+pre { background: #fff; border: 1px solid #ddd; padding: 8px; overflow: auto; max-height: 320px; }
+`;

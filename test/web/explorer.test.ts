@@ -1,0 +1,241 @@
+/**
+ * The explorer in a real browser (Debian chromium via playwright-core) on a small real results
+ * folder (fixture.ts: sweep, atlas in two modes, similarity, AM, invariance): every page's images
+ * load, layer -> neuron -> similar neuron by clicks, hover shows the sample's id and value, the
+ * mode switch, heatmap click-through, clear messages for missing pieces, no console errors or
+ * failed requests; path-traversal requests over raw HTTP are refused. Last, when the HTML report
+ * (src/report/html) is there: the report built from the same folder opens from disk and through
+ * the explorer with every image loaded and no errors.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import type { NeuronAtlas } from '../../src/analyses/atlas/atlas.ts';
+import { readNpy } from '../../src/io/npy.ts';
+import { startExplorer, type Explorer } from '../../src/web/server.ts';
+import { brokenImages, browserSkip, launchChromium, watchProblems } from './browser.ts';
+import { buildResultsFixture } from './fixture.ts';
+
+const skip = browserSkip;
+let tmp = '';
+let results = '';
+let res64: number[] = [];
+let res128: number[] = [];
+let ex: Explorer;
+let browser: Browser;
+
+before(async () => {
+  if (skip) return;
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'facelens-web-'));
+  ({ results, res64, res128 } = await buildResultsFixture(tmp));
+  ex = await startExplorer({ root: results, port: 0 });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await ex?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+async function open(hash: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = watchProblems(page);
+  await page.goto(ex.url + hash);
+  await page.waitForSelector('main h1');
+  return { page, problems };
+}
+
+const neuronJson = async (layer: string, k: number, sub = ''): Promise<NeuronAtlas> =>
+  JSON.parse(await readFile(path.join(results, 'atlas', layer, sub, `neuron-${k}.json`), 'utf8')) as NeuronAtlas;
+
+test('every page: all images load, nothing fails, no console errors', { skip }, async () => {
+  const pages: [string, string, number][] = [
+    ['#/', 'Results: results', 0],
+    ['#/layer/res64', 'Layer res64', 3 + 3],
+    ['#/layer/res128', 'Layer res128', 2],
+    ...res64.map((k): [string, string, number] => [`#/layer/res64/neuron/${k}`, `res64 · neuron ${k}`, 1]),
+    ...res64.map((k): [string, string, number] => [`#/layer/res64/neuron/${k}/guided`, `res64 · neuron ${k}`, 1]),
+    ...res128.map((k): [string, string, number] => [`#/layer/res128/neuron/${k}`, `res128 · neuron ${k}`, 1]),
+    ['#/layer/res64/similarity', 'res64 · neuron similarity', 1],
+    ['#/layer/res128/similarity', 'res128 · neuron similarity', 1],
+    ['#/probe/invariance', 'Probe: invariance', 2],
+  ];
+  for (const [hash, title, minImages] of pages) {
+    const { page, problems } = await open(hash);
+    assert.equal(await page.textContent('main h1'), title, hash);
+    const { count, broken } = await brokenImages(page);
+    assert.ok(count >= minImages, `${hash}: ${count} images, expected >= ${minImages}`);
+    assert.deepEqual(broken, [], `${hash}: images that did not load`);
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(problems, [], hash);
+    assert.equal(await page.locator('.msg.err').count(), 0, `${hash} shows an error`);
+    await page.close();
+  }
+});
+
+test('click layer -> neuron -> similar neuron; hover shows image id and value; mode switch', { skip }, async () => {
+  const [a, b] = res64;
+  const { page, problems } = await open('#/');
+  await page.click('a.layer-link:text-is("res64")');
+  await page.waitForSelector('#neurons');
+  assert.equal(await page.textContent('main h1'), 'Layer res64');
+  await page.click(`a.neuron-card[data-neuron="${a}"]`);
+  await page.waitForSelector('#mosaic .cell');
+  assert.equal(await page.textContent('main h1'), `res64 · neuron ${a}`);
+  assert.ok(page.url().endsWith(`#/layer/res64/neuron/${a}`), page.url());
+
+  // Hover over the rank-1 tile: the tooltip and the info line name its image and value.
+  const doc = await neuronJson('res64', a);
+  const top = doc.samples[0];
+  await page.hover('#mosaic .cell[data-rank="1"]');
+  const info = await page.textContent('#hover-info');
+  assert.ok(info?.includes(top.id) && info.includes(top.value.toFixed(4)), `hover info: ${info}`);
+  assert.equal(await page.isVisible('#tip'), true);
+  assert.equal(await page.textContent('#tip'), info);
+  // the hovered overlay lies on the tile of that sample's grid cell
+  const cell = await page.locator('#mosaic .cell[data-rank="1"]').boundingBox();
+  const img = await page.locator('#mosaic-img').boundingBox();
+  assert.ok(cell && img);
+  const { cols, rows } = doc.layout.grid;
+  assert.equal(Math.floor(((cell.x + cell.width / 2 - img.x) / img.width) * cols), top.grid.col);
+  assert.equal(Math.floor(((cell.y + cell.height / 2 - img.y) / img.height) * rows), top.grid.row);
+  // AM images of this neuron (registered by the fixture's maximize run)
+  assert.equal(await page.locator('#am img').count(), 3);
+
+  // Mode switch: deconv -> guided shows the guided mosaic.
+  assert.equal(await page.getAttribute('#modes a[aria-pressed="true"]', 'data-mode'), 'deconv');
+  await page.click('#modes a[data-mode="guided"]');
+  await page.waitForFunction(() => location.hash.endsWith('/guided') && document.querySelector('#mosaic-img')?.getAttribute('src')?.includes('/guided/'));
+  await page.waitForSelector('#mosaic .cell');
+  assert.equal(await page.getAttribute('#modes a[aria-pressed="true"]', 'data-mode'), 'guided');
+
+  // A similar neuron (in the atlas: the fixture picked a's two most similar).
+  assert.ok(doc.similar.some((s) => s.neuron === b), `${b} is not among ${a}'s similar neurons`);
+  await page.click(`#similar a[data-neuron="${b}"]`);
+  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `res64 · neuron ${b}`);
+  assert.ok(page.url().endsWith(`#/layer/res64/neuron/${b}`), page.url());
+  await page.waitForSelector('#mosaic .cell');
+  const { broken } = await brokenImages(page);
+  assert.deepEqual(broken, []);
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('similarity heatmap: hover reads S from the matrix, a click opens the row neuron', { skip }, async () => {
+  const a = res64[0];
+  const { page, problems } = await open('#/layer/res64/similarity');
+  await page.waitForSelector('#heatmap');
+  const summary = JSON.parse(await readFile(path.join(results, 'similarity', 'res64', 'summary.json'), 'utf8')) as { order: number[] };
+  const S = await readNpy(path.join(results, 'similarity', 'res64', 'res64.similarity.npy'));
+  const C = S.shape[0];
+  const box = (await page.locator('#heatmap').boundingBox())!;
+  const r = summary.order.indexOf(a);
+  const c = (r + 3) % C;
+  const at = { x: box.x + ((c + 0.5) / C) * box.width, y: box.y + ((r + 0.5) / C) * box.height };
+  await page.mouse.move(at.x, at.y);
+  const j = summary.order[c];
+  assert.equal(await page.textContent('#heat-info'), `S(#${a}, #${j}) = ${S.data[a * C + j].toFixed(3)}`);
+  await page.mouse.click(at.x, at.y);
+  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `res64 · neuron ${a}`);
+  assert.ok(page.url().endsWith(`#/layer/res64/neuron/${a}`));
+  // the redundant-pairs table links to neuron pages too
+  const first = page.locator('#redundant a').first();
+  await page.goBack();
+  await page.waitForSelector('#redundant a');
+  const k = await first.getAttribute('data-neuron');
+  await first.click();
+  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `res64 · neuron ${k}`);
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('missing pieces are explained on the page', { skip }, async () => {
+  const notInAtlas = [...Array(64).keys()].find((k) => !res64.includes(k))!;
+  const cases: [string, RegExp][] = [
+    ['#/layer/res999', /no results for a layer "res999"/],
+    [`#/layer/res64/neuron/${notInAtlas}`, new RegExp(`Neuron ${notInAtlas} is not in the atlas of res64 \\(it has ${[...res64].sort((x, y) => x - y).join(', ')}\\)`)],
+    [`#/layer/res128/neuron/${res128[0]}`, /Projection mode: deconv \(the only one in this atlas\)[\s\S]*No activation-maximisation image for this neuron/],
+    ['#/probe/pose', /no pose results in this folder/],
+    ['#/nowhere/at/all', /No page "#\/nowhere\/at\/all"/],
+  ];
+  for (const [hash, re] of cases) {
+    const { page, problems } = await open(hash);
+    await page.waitForLoadState('networkidle');
+    assert.match((await page.textContent('main')) ?? '', re, hash);
+    assert.deepEqual(problems, [], hash);
+    await page.close();
+  }
+});
+
+/** A GET with the path sent byte for byte (no client-side normalisation). */
+function rawGet(port: number, rawPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('path traversal over raw HTTP is refused (403/404); files inside are served', { skip }, async () => {
+  const pkg = path.resolve('package.json');
+  assert.equal((await rawGet(ex.port, '/files/run.json')).status, 200);
+  for (const p of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/files/../package.json', '/files/%2e%2e/%2e%2e/package.json', '/files/..%2f..%2fpackage.json', `/files/${pkg}`, `/files//${pkg}`, pkg, '/files/sweep/../../package.json', '/files/%00run.json', '/files/.%2e/package.json']) {
+    const r = await rawGet(ex.port, p);
+    assert.ok(r.status === 403 || r.status === 404, `${p}: HTTP ${r.status}`);
+    assert.doesNotMatch(r.body, /"name": "facelens"/, p);
+  }
+});
+
+/** `buildReport` of the HTML report (src/report/html), if that module is there. */
+async function reportBuilder(): Promise<((dir: string) => Promise<string>) | undefined> {
+  for (const f of ['src/report/html/report.ts', 'src/report/html/build.ts']) {
+    const file = path.resolve(f);
+    if (!existsSync(file)) continue;
+    const mod = (await import(pathToFileURL(file).href)) as { buildReport?: (dir: string) => Promise<string> };
+    if (typeof mod.buildReport === 'function') return mod.buildReport;
+  }
+  return undefined;
+}
+
+test('the HTML report opens from disk (file://) and through the explorer: images load, no errors', { skip }, async (t) => {
+  const build = await reportBuilder();
+  if (!build) {
+    t.skip('src/report/html has no buildReport yet');
+    return;
+  }
+  const file = await build(results);
+  assert.equal(path.resolve(file), path.join(results, 'index.html'));
+  const page = await browser.newPage();
+  const problems = watchProblems(page);
+  await page.goto(pathToFileURL(file).href);
+  const { count, broken } = await brokenImages(page);
+  assert.ok(count > 0, 'the report shows no image');
+  assert.deepEqual(broken, []);
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(problems, []);
+  await page.close();
+
+  // The explorer links to it; served from /files/, its relative image paths resolve too.
+  const ex2 = await open('#/');
+  await ex2.page.click('#report-link');
+  await ex2.page.waitForURL(/\/files\/index\.html$/);
+  const served = await brokenImages(ex2.page);
+  assert.equal(served.count, count);
+  assert.deepEqual(served.broken, []);
+  await ex2.page.waitForLoadState('networkidle');
+  assert.deepEqual(ex2.problems, []);
+  await ex2.page.close();
+});
