@@ -7,20 +7,16 @@ import type { LayerEntry } from '../../index-types.js';
 import { fetchBytes, fetchJson, fileUrl } from '../api.js';
 import { ramp } from '../colour.js';
 import { fmt, h, message } from '../dom.js';
+import type { SimilarityResultSummary } from '../../../analyses/similarity.js';
 import { parseNpy } from '../npy.js';
 import { links } from '../router.js';
 import { hideTip, showTip } from '../tooltip.js';
 
-interface SimilaritySummary {
-  neurons: number;
-  images: number;
-  n: number;
-  meanOffDiagonal: number;
-  redundant: { i: number; j: number; s: number }[];
-  independent: { neuron: number; meanSimilarity: number }[];
-  dead: number[];
-  order: number[];
-}
+/** The fields of a similarity summary.json the page reads (type only: erased from the bundle). */
+type SimilaritySummary = Pick<
+  SimilarityResultSummary,
+  'neurons' | 'images' | 'n' | 'meanOffDiagonal' | 'redundant' | 'independent' | 'dead' | 'order'
+>;
 
 function heatmapCanvas(layer: string, S: Float32Array | Float64Array, C: number, order: number[]): HTMLElement {
   const canvas = h('canvas', { class: 'heat', id: 'heatmap', width: C, height: C });
