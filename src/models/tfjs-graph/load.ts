@@ -26,7 +26,7 @@ export interface TfjsGraphModelOptions {
 }
 
 /** ArcFace / insightface 112x112 five-point template, in cv2 coordinates (pixel centres at integers). */
-const ARCFACE_112_CV2: [number, number][] = [
+export const ARCFACE_112_CV2: [number, number][] = [
   [38.2946, 51.6963],
   [73.5318, 51.5014],
   [56.0252, 71.7366],

