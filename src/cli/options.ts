@@ -37,7 +37,7 @@ export function addModelOption(cmd: Command): Command {
   return cmd
     .option('-m, --model <name>', 'face model: a built-in name, vggface (with --weights), a .onnx file or a TF.js model.json (see `facelens models`)', DEFAULT_MODEL)
     .option('--weights <file.h5>', '--model vggface: Keras .h5 weight file')
-    .option('--model-config <file.json>', '.onnx models: description (input size, preprocessing, alignment, probes); default <model>.facelens.json')
+    .option('--model-config <file.json>', '.onnx / TF.js .json models: description (input size, preprocessing, alignment, probes); default <model>.facelens.json')
     .option('--probe <name=tensor>', '.onnx / .json models: a probe layer (repeatable; replaces the described or discovered ones)', collect);
 }
 

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { UserError } from '../cli/errors.js';
 import type { FaceModel, ModelSpec } from './face-model.js';
 import { loadDlibResnet } from './builtin/dlib-resnet.js';
+import { readOnnxConfig, sidecarConfig } from './onnx-config.js';
+import { templateFor } from './template-lookup.js';
+import { loadTfjsGraphModel, UNIT_RGB } from './tfjs-graph/load.js';
 
 export interface BuiltinModel {
   name: string;
@@ -52,24 +55,28 @@ export interface LoadModelOptions {
   probes?: Record<string, string>;
 }
 
-/** What src/models/tfjs-graph/load.ts exports (written separately). */
-interface TfjsGraphLoader {
-  loadTfjsGraphModel(jsonPath: string, opts: { probes?: Record<string, string>; name?: string }): Promise<FaceModel>;
-}
-
+/**
+ * A TF.js graph model, described like an ONNX model (`--model-config` or the
+ * `<model>.facelens.json` sidecar: name, input size, preprocessing, alignment, probes);
+ * `--probe` overrides the described probes.
+ */
 async function loadTfjsGraph(file: string, opts: LoadModelOptions): Promise<FaceModel> {
-  const modulePath = './tfjs-graph/load.js';
-  let mod: TfjsGraphLoader;
-  try {
-    mod = (await import(modulePath)) as TfjsGraphLoader;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('tfjs-graph')) {
-      throw new UserError(`${path.basename(file)}: TF.js graph models are not available in this build`);
-    }
-    throw e;
-  }
-  return mod.loadTfjsGraphModel(file, { probes: opts.probes });
+  const configFile = opts.config ?? sidecarConfig(file);
+  const config = configFile ? readOnnxConfig(configFile) : {};
+  const cliProbes = opts.probes && Object.keys(opts.probes).length > 0 ? opts.probes : undefined;
+  const probes = cliProbes ?? (config.probes?.length ? Object.fromEntries(config.probes.map((p) => [p.name, p.tensor])) : undefined);
+  const size = config.inputSize ? Math.max(config.inputSize.width, config.inputSize.height) : undefined;
+  const pre = config.preprocessing;
+  const model = await loadTfjsGraphModel(file, {
+    probes,
+    name: config.name,
+    description: config.description,
+    inputSize: size,
+    preprocessing: pre
+      ? { mean: pre.mean ?? UNIT_RGB.mean, std: pre.std ?? UNIT_RGB.std, channelOrder: pre.channelOrder ?? UNIT_RGB.channelOrder, layout: 'NCHW' }
+      : undefined,
+  });
+  return config.alignment ? { ...model, alignment: templateFor(config.alignment, model.inputSize.width) } : model;
 }
 
 async function resolve(spec: string, opts: LoadModelOptions): Promise<FaceModel> {
