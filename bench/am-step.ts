@@ -8,7 +8,7 @@
  */
 import { maximize, type NeuronGradient } from '../src/analyses/maximize/maximize.js';
 import type { FaceModel } from '../src/models/face-model.js';
-import { mulberry32 } from './measure.js';
+import { minMedian, mulberry32 } from './measure.js';
 
 export interface AmStepEngineResult {
   engine: string;
@@ -18,12 +18,6 @@ export interface AmStepEngineResult {
   /** am_step_ms / fwd_bwd_ms; target <= 2. */
   ratio: number;
 }
-
-const median = (a: number[]): number => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 export async function benchAmStep(opts: {
   model: FaceModel;
@@ -49,8 +43,8 @@ export async function benchAmStep(opts: {
     }
     const r = await maximize({ model: opts.model, layer: opts.layer, neuron: opts.neuron, gradient, steps: steps + warmup, octaves: 1, seed: 0 });
     const am = r.stepMs.slice(warmup);
-    const fwd_bwd_ms = median(base);
-    const am_step_ms = median(am);
+    const fwd_bwd_ms = minMedian(base).median;
+    const am_step_ms = minMedian(am).median;
     out.push({ engine, steps, fwd_bwd_ms, am_step_ms, ratio: am_step_ms / fwd_bwd_ms });
   }
   return out;

@@ -40,17 +40,22 @@ export async function timeRuns(fn: () => unknown, cfg: IterConfig): Promise<numb
   return times;
 }
 
+/** Fastest and median of run times. */
+export function minMedian(times: number[]): { min: number; median: number } {
+  const s = [...times].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return { min: s[0], median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 };
+}
+
 /** Median-based throughput from run times (ms) of batches of `batch` images. */
 export function summarize(times: number[], batch: number, warmup: number, rounds = 1): Timing {
   if (times.length === 0) throw new Error('summarize: no runs');
-  const sorted = [...times].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const { min, median } = minMedian(times);
   return {
     img_per_s: (batch * 1000) / median,
-    img_per_s_best: (batch * 1000) / sorted[0],
+    img_per_s_best: (batch * 1000) / min,
     median_ms: median,
-    min_ms: sorted[0],
+    min_ms: min,
     iters: times.length,
     warmup,
     rounds,

@@ -20,6 +20,7 @@ import { TfGraph } from '../src/engine/tf-graph.js';
 import { findProbe, type FaceModel } from '../src/models/face-model.js';
 import { loadDlibResnet } from '../src/models/builtin/dlib-resnet.js';
 import { toInputBatch } from '../src/models/preprocess.js';
+import { minMedian } from './measure.js';
 
 export interface ProjectionBenchOptions {
   model?: FaceModel;
@@ -48,12 +49,6 @@ export interface ProjectionBenchResult {
   /** projection / full forward pass (fastest runs; medians). */
   ratio_full: { min: number; median: number };
   target: string;
-}
-
-function stats(ts: number[]): { min: number; median: number } {
-  const s = [...ts].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return { min: s[0], median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2 };
 }
 
 function randomFace(model: FaceModel, seed = 1): RgbImage {
@@ -115,7 +110,7 @@ export async function benchProjection(opts: ProjectionBenchOptions = {}): Promis
       await project();
       tp.push(performance.now() - t);
     }
-    const [l, f, p] = [stats(tl), stats(tf_), stats(tp)];
+    const [l, f, p] = [minMedian(tl), minMedian(tf_), minMedian(tp)];
     return {
       model: model.name,
       layer,

@@ -13,7 +13,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { atlas } from '../analyses/atlas/atlas.js';
-import { facetInitImage } from '../analyses/maximize/facets.js';
+import { facetInitImage, neuronFacets } from '../analyses/maximize/facets.js';
 import { maximize, type MaximizeParams } from '../analyses/maximize/maximize.js';
 import { writeMaximizeOutputs } from '../analyses/maximize/output.js';
 import { correspondence } from '../analyses/probes/correspondence.js';
@@ -24,8 +24,8 @@ import { sweep } from '../analyses/sweep/sweep.js';
 import { verify } from '../analyses/verify.js';
 import type { Dataset, DatasetItem } from '../data/dataset.js';
 import { openDataset, readImages } from '../data/datasets/index.js';
-import { TfGraph } from '../engine/tf-graph.js';
-import type { FaceModel } from '../models/face-model.js';
+import { createGradientEngine } from '../engine/grad-engine.js';
+import { findProbe, type FaceModel } from '../models/face-model.js';
 import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
 import { alignDemoFaces, type DemoFace } from './faces.js';
 import { demoPhotos } from './photos.js';
@@ -271,49 +271,48 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   const amLayerNames = Array.isArray(opts.amLayers) ? opts.amLayers : sweepLayers.slice(-(opts.amLayers ?? 3)).map((l) => l.name);
   if (amLayerNames.length === 0) await log.skip({ name: 'maximize', title: 'activation maximisation', parameters: {}, output: 'maximize' }, noSweep);
   else {
-    let graph: TfGraph | undefined;
-    try {
-      for (const layer of amLayerNames) {
-        const atlasDir = path.join(dir, 'atlas', layer);
-        const neurons = (atlasNeuronsOf.get(layer) ?? []).slice(0, amNeurons);
-        const spec = {
-          name: `maximize/${layer}`,
-          title: `activation maximisation of ${amNeurons} neuron(s) of ${layer}, ${amFacets} facet(s) each`,
-          parameters: { layer, neurons, facets: amFacets, init: 'cluster (mean of the top-9 faces of a t-SNE cluster of the atlas)', ...amSchedule },
-          output: `maximize/${layer}`,
-        };
-        if (neurons.length === 0) {
-          await log.skip(spec, `no atlas of ${layer} (its atlas step ${log.step(`atlas/${layer}`)?.status ?? 'did not run'})`);
-          continue;
-        }
-        await log.run(spec, async () => {
-          graph ??= await TfGraph.fromOnnx(model.onnx);
-          const gains: string[] = [];
+    for (const layer of amLayerNames) {
+      const atlasDir = path.join(dir, 'atlas', layer);
+      const neurons = (atlasNeuronsOf.get(layer) ?? []).slice(0, amNeurons);
+      const spec = {
+        name: `maximize/${layer}`,
+        title: `activation maximisation of ${amNeurons} neuron(s) of ${layer}, ${amFacets} facet(s) each`,
+        parameters: { layer, neurons, facets: amFacets, init: 'cluster (mean of the top-9 faces of a t-SNE cluster of the atlas)', ...amSchedule },
+        output: `maximize/${layer}`,
+      };
+      if (neurons.length === 0) {
+        await log.skip(spec, `no atlas of ${layer} (its atlas step ${log.step(`atlas/${layer}`)?.status ?? 'did not run'})`);
+        continue;
+      }
+      await log.run(spec, async () => {
+        // one ONNX Runtime backward session per layer, shared by every neuron and facet
+        const engine = await createGradientEngine(model, { output: findProbe(model, layer).tensor, rule: 'gradient' });
+        const gains: string[] = [];
+        try {
           for (const neuron of neurons) {
             // Facets in size order; a neuron with fewer clusters than asked gets what it has.
-            let available = amFacets;
-            for (let facet = 0; facet < Math.min(amFacets, available); facet++) {
-              const f = await facetInitImage({ sweepDir, atlasDir, layer, neuron, facet, model, ...(opts.dataset || opts.lfw ? dataCache : { cache: false }) });
-              available = f.facets.length;
+            const nf = await neuronFacets({ sweepDir, atlasDir, layer, neuron, model });
+            for (let facet = 0; facet < Math.min(amFacets, nf.facets.length); facet++) {
+              const f = await facetInitImage(nf, facet, opts.dataset || opts.lfw ? dataCache : { cache: false });
               const r = await maximize({
                 model,
                 layer,
                 neuron,
-                graph,
+                engine,
                 init: f.image,
                 facet,
-                initLabel: `cluster: facet ${facet} of ${f.facets.length} (k-means on the atlas t-SNE): mean of its top-${f.facet.top.length} faces ${f.facet.top.map((t) => t.id).join(', ')}`,
+                initLabel: `cluster: facet ${facet} of ${nf.facets.length} (k-means on the atlas t-SNE): mean of its top-${f.facet.top.length} faces ${f.facet.top.map((t) => t.id).join(', ')}`,
                 ...amSchedule,
               });
               await writeMaximizeOutputs(r, path.join(dir, 'maximize', layer), model.name, { atlasDir });
               gains.push(`#${neuron}/${facet}: ${r.initialActivation.toFixed(2)} -> ${r.finalActivation.toFixed(2)}`);
             }
           }
-          return { numbers: { runs: gains.length, activation: gains.join('; ') } };
-        });
-      }
-    } finally {
-      graph?.dispose();
+        } finally {
+          await engine.release();
+        }
+        return { numbers: { runs: gains.length, activation: gains.join('; ') } };
+      });
     }
   }
 

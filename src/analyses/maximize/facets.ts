@@ -18,6 +18,7 @@ import type { FaceModel } from '../../models/face-model.js';
 import { ATLAS_FORMAT, type NeuronAtlas } from '../atlas/atlas.js';
 import { kmeans } from '../layout/kmeans.js';
 import { meanOfSweptFaces, openSweepFor } from './init.js';
+import type { SweepData } from '../sweep/read.js';
 
 export interface FacetSample {
   id: string;
@@ -97,39 +98,35 @@ export async function readNeuronAtlas(atlasDir: string, layer: string, neuron: n
   return doc;
 }
 
-export interface FacetInit {
-  image: RgbImage;
-  facet: Facet;
+/** A neuron's facets, with the sweep their faces come from: cluster once, then average any facet. */
+export interface NeuronFacets {
   facets: Facet[];
   /** The atlas JSON the t-SNE coordinates came from. */
   source: string;
+  sweep: SweepData;
+  model: FaceModel;
 }
 
-/** The AM init of facet `facet`: mean aligned image of the top samples of that cluster. */
-export async function facetInitImage(
-  opts: FacetOptions & {
-    sweepDir: string;
-    atlasDir: string;
-    layer: string;
-    neuron: number;
-    facet: number;
-    model: FaceModel;
-    cache?: boolean;
-    cacheDir?: string;
-  },
-): Promise<FacetInit> {
+/** Reads the neuron's atlas, clusters its samples into facets and opens the sweep. */
+export async function neuronFacets(
+  opts: FacetOptions & { sweepDir: string; atlasDir: string; layer: string; neuron: number; model: FaceModel },
+): Promise<NeuronFacets> {
   const doc = await readNeuronAtlas(opts.atlasDir, opts.layer, opts.neuron);
   const facets = clusterFacets(
     doc.samples.map((s) => ({ id: s.id, value: s.value, rank: s.rank, tsne: s.tsne })),
     opts,
   );
-  const facet = facets[opts.facet];
-  if (!facet) throw new UserError(`facet ${opts.facet} does not exist: ${opts.layer} #${opts.neuron} has ${facets.length} facet(s) (0..${facets.length - 1})`);
-  const sw = await openSweepFor(opts.sweepDir, opts.model);
+  return { facets, source: atlasNeuronFile(opts.atlasDir, opts.neuron), sweep: await openSweepFor(opts.sweepDir, opts.model), model: opts.model };
+}
+
+/** The AM init of facet `facet`: mean aligned image of the top samples of that cluster. */
+export async function facetInitImage(nf: NeuronFacets, facet: number, opts: { cache?: boolean; cacheDir?: string } = {}): Promise<{ image: RgbImage; facet: Facet }> {
+  const f = nf.facets[facet];
+  if (!f) throw new UserError(`facet ${facet} does not exist: ${nf.source} has ${nf.facets.length} facet(s) (0..${nf.facets.length - 1})`);
   const image = await meanOfSweptFaces(
-    sw,
-    facet.top.map((s) => s.id),
-    opts,
+    nf.sweep,
+    f.top.map((s) => s.id),
+    { ...opts, model: nf.model },
   );
-  return { image, facet, facets, source: atlasNeuronFile(opts.atlasDir, opts.neuron) };
+  return { image, facet: f };
 }

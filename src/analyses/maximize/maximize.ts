@@ -75,7 +75,12 @@ export interface MaximizeOptions extends Partial<MaximizeParams> {
   facet?: number;
   /** Use TF.js autodiff through this graph (tests, or models ONNX Runtime cannot differentiate). */
   graph?: TfGraph;
-  /** The neuron's value and input gradient (e.g. from an ONNX Runtime backward graph); default: TfGraph autodiff. */
+  /**
+   * A gradient engine for the probe's tensor with the 'gradient' relu rule, kept open by the
+   * caller across runs (otherwise each run makes and releases its own).
+   */
+  engine?: GradientEngine;
+  /** The neuron's value and input gradient, any way the caller likes (overrides `engine` and `graph`). */
   gradient?: NeuronGradient;
 }
 
@@ -288,10 +293,11 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
     throw new UserError(`maximize: neuron ${opts.neuron} out of range 0..${units - 1} for ${probe.name}`);
   }
   // default: the generated backward graph on ONNX Runtime (falls back to TF.js by itself)
-  const ownEngine = !opts.gradient && !opts.graph ? await createGradientEngine(model, { output: probe.tensor, rule: 'gradient' }) : undefined;
+  const ownEngine = !opts.gradient && !opts.engine && !opts.graph ? await createGradientEngine(model, { output: probe.tensor, rule: 'gradient' }) : undefined;
+  const engine = opts.engine ?? ownEngine;
   const gradient =
     opts.gradient ??
-    (ownEngine ? engineNeuronGradient(ownEngine, probe, opts.neuron, p.spatial) : tfGraphNeuronGradient(opts.graph!, model, probe, opts.neuron, p.spatial));
+    (engine ? engineNeuronGradient(engine, probe, opts.neuron, p.spatial) : tfGraphNeuronGradient(opts.graph!, model, probe, opts.neuron, p.spatial));
   const { width: W, height: H } = model.inputSize;
   const { mean, std, channelOrder } = model.preprocessing;
   const order = channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];

