@@ -5,28 +5,19 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Dataset, SkippedItem } from '../data/dataset.js';
+import type { SkippedItem } from '../data/dataset.js';
 import type { RgbImage } from '../data/image.js';
 import { writeJsonAtomic } from '../io/json.js';
-import { selectProbes, type FaceModel } from '../models/face-model.js';
+import { selectProbes } from '../models/face-model.js';
 import { UserError } from '../cli/errors.js';
 import { layerFeatures } from './features.js';
-import { collectFaces } from './probes/shared.js';
+import { collectFaces, type ProbeRunOptions } from './probes/shared.js';
 import { lineChart, writeChart } from '../report/plot.js';
 import { pairCosine } from './metrics/cosine.js';
 import { kFoldVerification, rocAuc, rocCurve, tarAtFar, VERIFICATION_RULES, type RocCurve } from './metrics/verification.js';
 
-export interface VerifyOptions {
-  model: FaceModel;
-  dataset: Dataset;
-  out: string;
-  layers?: string | string[];
+export interface VerifyOptions extends ProbeRunOptions {
   flip?: boolean;
-  batch?: number;
-  detect?: boolean;
-  cache?: boolean;
-  cacheDir?: string;
-  onProgress?: (stage: 'align' | 'features', done: number, total: number) => void;
 }
 
 export interface VerifyLayerResult {

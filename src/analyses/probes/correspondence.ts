@@ -40,15 +40,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import seedrandom from 'seedrandom';
 import { UserError } from '../../cli/errors.js';
-import type { Dataset, SkippedItem } from '../../data/dataset.js';
+import type { SkippedItem } from '../../data/dataset.js';
 import type { Point } from '../../data/detector.js';
 import { rgbImage, type RgbImage } from '../../data/image.js';
-import { selectProbes, type FaceModel } from '../../models/face-model.js';
+import { selectProbes } from '../../models/face-model.js';
 import { contactSheet } from '../../report/contact-sheet.js';
 import { layerFeatures } from '../features.js';
 import { correspondenceDelta, type SignZeroRule } from '../metrics/correspondence.js';
 import { meanStd } from '../metrics/matrix.js';
-import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, stageTimer, takeRows } from './shared.js';
+import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, stageTimer, takeRows, type ProbeRunOptions } from './shared.js';
 
 export const PARTS = ['left_eye', 'right_eye', 'nose', 'mouth'] as const;
 export type Part = (typeof PARTS)[number];
@@ -221,11 +221,7 @@ export function planMasks(
   };
 }
 
-export interface CorrespondenceOptions {
-  model: FaceModel;
-  dataset: Dataset;
-  out: string;
-  layers?: string | string[];
+export interface CorrespondenceOptions extends Omit<ProbeRunOptions, 'detect'> {
   /** Square side as a multiple of the inter-ocular distance (default 0.5). */
   maskScale?: number;
   fill?: MaskFill;
@@ -236,12 +232,8 @@ export interface CorrespondenceOptions {
   seed?: string | number;
   /** sign(0) rule of the main table (default 'zero'); 'exclude' is always reported too. */
   signZeroRule?: Exclude<SignZeroRule, 'exclude'>;
-  batch?: number;
-  cache?: boolean;
-  cacheDir?: string;
   /** Write the contact sheet (default true). */
   sheet?: boolean;
-  onProgress?: (stage: 'align' | 'features', done: number, total: number) => void;
 }
 
 export interface DeltaCell {

@@ -16,17 +16,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../cli/errors.js';
-import type { Dataset, SkippedItem } from '../../data/dataset.js';
+import type { SkippedItem } from '../../data/dataset.js';
 import { warpAffine, type Mat2x3 } from '../../data/align.js';
 import { rgbImage, type RgbImage } from '../../data/image.js';
-import { selectProbes, type FaceModel } from '../../models/face-model.js';
+import { selectProbes } from '../../models/face-model.js';
 import { contactSheet } from '../../report/contact-sheet.js';
 import { lineChart, writeChart } from '../../report/plot.js';
 import { OrtEngine } from '../../engine/ort-engine.js';
 import { layerFeatures } from '../features.js';
 import { meanStd } from '../metrics/matrix.js';
 import { ZERO_VECTOR_RULE } from '../metrics/cosine.js';
-import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, rangeValues, rowCosineDistance, stageTimer } from './shared.js';
+import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, rangeValues, rowCosineDistance, stageTimer, type ProbeRunOptions } from './shared.js';
 
 export type TransformKind = 'translate_y' | 'rotate' | 'scale';
 export type BorderFill = 'replicate' | 'black';
@@ -75,21 +75,12 @@ export function transformFace(face: RgbImage, kind: TransformKind, value: number
   return warpAffine(face, transformMatrix(kind, value, face.width), face.width, border === 'black' ? { border: 'constant', fill: [0, 0, 0] } : { border: 'replicate' });
 }
 
-export interface InvarianceOptions {
-  model: FaceModel;
-  dataset: Dataset;
-  out: string;
-  layers?: string | string[];
+export interface InvarianceOptions extends ProbeRunOptions {
   /** Values per transform (defaults DEFAULT_RANGES). An empty list leaves that transform out. */
   ranges?: Partial<Record<TransformKind, number[]>>;
   border?: BorderFill;
-  batch?: number;
-  detect?: boolean;
-  cache?: boolean;
-  cacheDir?: string;
   /** Write PNG/SVG plots and the example sheet (default true). */
   plots?: boolean;
-  onProgress?: (stage: 'align' | 'features', done: number, total: number) => void;
 }
 
 export interface InvarianceLayerCurve {

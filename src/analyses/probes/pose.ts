@@ -22,13 +22,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../cli/errors.js';
-import type { Dataset, DatasetItem, SkippedItem } from '../../data/dataset.js';
-import { selectProbes, type FaceModel } from '../../models/face-model.js';
+import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
+import { selectProbes } from '../../models/face-model.js';
 import { writeChart, type ChartSpec } from '../../report/plot.js';
 import { layerFeatures } from '../features.js';
 import { crossValidateK, KNN_RULES, nestedKnnAccuracy, type KnnMetric } from '../metrics/knn.js';
 import type { FeatureMatrix } from '../metrics/matrix.js';
-import { collectFaces, csvText, writeProbeSummary, markdownTable, selectItems, stageTimer, takeRows } from './shared.js';
+import { collectFaces, csvText, writeProbeSummary, markdownTable, selectItems, stageTimer, takeRows, type ProbeRunOptions } from './shared.js';
 
 /** Odd k from 1 to 21 (odd: no count ties between two classes); k above a training set is clamped. */
 export const DEFAULT_KS: readonly number[] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21];
@@ -152,19 +152,10 @@ export function poseClasses(items: readonly DatasetItem[]): { classNames: string
   return { classNames, labels: items.map((it) => classNames.indexOf(it.label!)) };
 }
 
-export interface PoseOptions extends PoseKnnOptions {
-  model: FaceModel;
-  dataset: Dataset;
-  out: string;
-  layers?: string | string[];
+export interface PoseOptions extends PoseKnnOptions, ProbeRunOptions {
   /** Identity filter, e.g. `001-010` (see shared.parseIdentities). */
   identities?: string;
-  batch?: number;
-  detect?: boolean;
-  cache?: boolean;
-  cacheDir?: string;
   plots?: boolean;
-  onProgress?: (stage: 'align' | 'features', done: number, total: number) => void;
 }
 
 export interface PoseResult extends PoseKnnResult {

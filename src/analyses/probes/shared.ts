@@ -5,11 +5,11 @@
  */
 import { writeJsonAtomic } from '../../io/json.js';
 import { UserError } from '../../cli/errors.js';
-import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
+import type { Dataset, DatasetItem, SkippedItem } from '../../data/dataset.js';
 import type { Point } from '../../data/detector.js';
 import { alignedFaces, loadAlignedBatch } from '../../data/faces.js';
 import type { RgbImage } from '../../data/image.js';
-import type { AlignmentTemplate } from '../../models/face-model.js';
+import type { AlignmentTemplate, FaceModel } from '../../models/face-model.js';
 import { checkMatrix, type FeatureMatrix } from '../metrics/matrix.js';
 
 /** One face a probe works on. */
@@ -30,6 +30,21 @@ export interface FaceCollection {
   undetected: SkippedItem[];
   /** Items that could not be read or decoded (always left out). */
   unreadable: SkippedItem[];
+}
+
+/** What every per-layer probe run (verify, invariance, pose, correspondence) is given. */
+export interface ProbeRunOptions {
+  model: FaceModel;
+  dataset: Dataset;
+  out: string;
+  /** Probe layers ("all" or names; default all). */
+  layers?: string | string[];
+  /** Faces per forward batch. */
+  batch?: number;
+  detect?: boolean;
+  cache?: boolean;
+  cacheDir?: string;
+  onProgress?: (stage: 'align' | 'features', done: number, total: number) => void;
 }
 
 export interface CollectOptions {
