@@ -110,7 +110,7 @@ export function diff(a: ArrayLike<number>, b: ArrayLike<number>): Diff {
   return { max_abs: d, max_ref: s, rel: s === 0 ? d : d / s, rel_l2: b2 === 0 ? Math.sqrt(e2) : Math.sqrt(e2 / b2), n: a.length };
 }
 
-export { mulberry32 } from '../src/analyses/random.js';
+export { mulberry32 } from '../src/core/random.js';
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0] : String(e);

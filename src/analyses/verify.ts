@@ -9,7 +9,7 @@ import type { SkippedItem } from '../data/dataset.js';
 import type { RgbImage } from '../data/image.js';
 import { writeJsonAtomic } from '../io/json.js';
 import { selectProbes } from '../models/face-model.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { layerFeatures } from './features.js';
 import { collectFaces, type ProbeRunOptions } from './probes/shared.js';
 import { lineChart, writeChart } from '../report/plot.js';

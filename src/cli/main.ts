@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `facelens` command line. Each sub-command lives in ./commands/<name>.ts. */
 import { Command } from 'commander';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { setQuiet } from './progress.js';
 import { registerModels } from './commands/models.js';
 import { registerAlign } from './commands/align.js';

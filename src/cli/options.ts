@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { FaceModel } from '../models/face-model.js';
 import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 
 export interface CommonOptions {
   model: string;

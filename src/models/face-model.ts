@@ -2,7 +2,7 @@
  * A face model in facelens = an ONNX graph + the metadata needed to feed it and to read it.
  * Both engines (ONNX Runtime for speed, TF.js for gradients) run the same `onnx` bytes.
  */
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 
 /** What a probe layer is, in the paper's vocabulary (pool1..pool5 are spatial, fc7 is a vector). */
 export type ProbeKind = 'conv' | 'pool' | 'fc' | 'embedding';

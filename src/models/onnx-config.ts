@@ -15,7 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { AlignmentTemplate, ProbeKind } from './face-model.js';
 
 export interface ConfigProbe {

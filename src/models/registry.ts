@@ -4,7 +4,7 @@
  *   a `.json` file (TF.js graph model) | a Keras `.h5` file (VGGFace weights).
  */
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { FaceModel, ModelSpec } from './face-model.js';
 import { loadDlibResnet } from './builtin/dlib-resnet.js';
 import { readOnnxConfig, sidecarConfig } from './onnx-config.js';

@@ -1,5 +1,5 @@
 /** Alignment templates by name (for model descriptions), scaled to a model's input size. */
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { AlignmentTemplate } from './face-model.js';
 import { DLIB_150_TEMPLATE, scaleTemplate } from './templates.js';
 import { VGGFACE_224_TEMPLATE } from './vggface/template.js';

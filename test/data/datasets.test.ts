@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { openDataset, parseCsv, readCsv } from '../../src/data/datasets/index.js';
 import { CFP_DIR, HAVE_CFP, NO_DATA, tempDir } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { rgbImage } from '../../src/data/image.js';
 import { centreCropResize, decodeImage, decodeImageBuffer, encodePng, ImageDecodeError, resizeRgb, writePng } from '../../src/data/image-io.js';
 import { noiseImage, tempDir } from './helpers.js';

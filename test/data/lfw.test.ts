@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { lfwImageId, openDataset, parsePairs, readLfw } from '../../src/data/datasets/index.js';
 import { HAVE_LFW, LFW_DIR, NO_DATA, tempDir } from './helpers.js';
 

@@ -1,6 +1,6 @@
 /** Shared helpers for the engine tests: seeded random numbers and relative errors. */
 
-export { mulberry32 } from '../../src/analyses/random.js';
+export { mulberry32 } from '../../src/core/random.js';
 
 /** n standard-normal samples (Box-Muller), scaled. */
 export function randn(rng: () => number, n: number, scale = 1): Float32Array {

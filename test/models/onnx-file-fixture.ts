@@ -5,7 +5,7 @@
  * Hand-derived main path / automatic probes: res1 (last 32x32), pool (last 16x16), se (last 8x8), emb.
  */
 import { GraphBuilder } from '../../src/engine/onnx-builder.ts';
-import { mulberry32 } from '../../src/analyses/random.ts';
+import { mulberry32 } from '../../src/core/random.ts';
 
 function rand(rng: () => number, n: number, a: number): Float32Array {
   return Float32Array.from({ length: n }, () => (2 * rng() - 1) * a);

@@ -12,7 +12,7 @@ import ort from 'onnxruntime-node';
 import { OrtEngine } from '../../src/engine/ort-engine.ts';
 import { loadModel } from '../../src/models/registry.ts';
 import { loadOnnxFile, onnxProbeCandidates } from '../../src/models/onnx-file.ts';
-import { mulberry32 } from '../../src/analyses/random.ts';
+import { mulberry32 } from '../../src/core/random.ts';
 import { buildSmallOnnx } from './onnx-file-fixture.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facelens-onnx-'));

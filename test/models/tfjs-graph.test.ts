@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { mulberry32 } from '../../src/analyses/random.ts';
+import { mulberry32 } from '../../src/core/random.ts';
 import { loadTfjsGraphModel } from '../../src/models/tfjs-graph/load.ts';
 import { compareWithReference, randomNhwc, referenceGraphModel } from './tfjs-graph-fixture.ts';
 

@@ -5,7 +5,7 @@
  * (weights under /model_weights, conv1_1..conv5_3, Flatten, Dense fc6..fc8, activation layers).
  */
 import h5wasm from 'h5wasm/node';
-import { mulberry32 } from '../../src/analyses/random.ts';
+import { mulberry32 } from '../../src/core/random.ts';
 
 export type FixtureLayout = 'sequential' | 'keras-vggface';
 

@@ -15,7 +15,7 @@ import { loadVggFace } from '../../src/models/vggface/load.ts';
 import { loadModel } from '../../src/models/registry.ts';
 import { toInputBatch } from '../../src/models/preprocess.ts';
 import type { RgbImage } from '../../src/data/image.ts';
-import { mulberry32 } from '../../src/analyses/random.ts';
+import { mulberry32 } from '../../src/core/random.ts';
 import { writeVggH5, type FixtureLayout, type WrittenLayer } from './vggface-fixture.ts';
 
 const tf = await initTf();

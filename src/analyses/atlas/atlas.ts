@@ -15,7 +15,7 @@
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
 import { isDir, isFile } from '../../data/datasets/util.js';
 import { alignedFaces } from '../../data/faces.js';

@@ -1,5 +1,5 @@
 /** `--neurons` specs: `0-15`, `1,5,9`, `0-3,7`, `all`, `top-variance:16`. */
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 
 export type NeuronSpec = number[] | string;
 

@@ -12,7 +12,7 @@
  * Labels are renumbered in order of first appearance (point 0 is in cluster 0), so they do not
  * depend on the seeding order.
  */
-import seedrandom from 'seedrandom';
+import { seededStream } from '../../core/random.js';
 import { toRows, type MatrixInput } from './matrix.js';
 
 export interface KMeansOptions {
@@ -151,7 +151,7 @@ export function kmeans(points: MatrixInput, k: number, options: KMeansOptions = 
   const maxIter = options.maxIter ?? 300;
   if (!Number.isInteger(nInit) || nInit < 1) throw new RangeError(`kmeans: bad nInit ${nInit}`);
   if (!Number.isInteger(maxIter) || maxIter < 1) throw new RangeError(`kmeans: bad maxIter ${maxIter}`);
-  const rng = seedrandom(String(options.seed ?? 0));
+  const rng = seededStream(options.seed ?? 0);
   let best: Omit<KMeansResult, 'sizes'> | undefined;
   for (let run = 0; run < nInit; run++) {
     const r = lloyd(X, kmeansPlusPlus(X, k, rng), maxIter);

@@ -35,7 +35,7 @@
  * P yields a different (equally good) layout after ~20 iterations at rate 500, so a layout is
  * reproducible only with this code, this seed and the same Math.exp/log.
  */
-import seedrandom from 'seedrandom';
+import { seededStream } from '../../core/random.js';
 import { toRows, type MatrixInput } from './matrix.js';
 
 export interface TsneOptions {
@@ -312,7 +312,7 @@ export function tsne(input: MatrixInput, options: TsneOptions = {}): TsneResult 
     if (init.length !== n || init[0]!.length !== dims) throw new RangeError(`tsne: init must be ${n} rows of ${dims}`);
     init.forEach((row, i) => Y.set(row, i * dims));
   } else {
-    const rand = gaussian(seedrandom(String(o.seed)));
+    const rand = gaussian(seededStream(o.seed));
     for (let k = 0; k < Y.length; k++) Y[k] = o.initStd * rand();
   }
   const incs = new Float64Array(n * dims);

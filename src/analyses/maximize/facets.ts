@@ -11,7 +11,7 @@
  * a reader sees in the atlas mosaic.
  */
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { readJson } from '../../io/json.js';
 import type { RgbImage } from '../../data/image.js';
 import type { FaceModel } from '../../models/face-model.js';

@@ -5,7 +5,7 @@
  * (same detect flag), with the image paths recovered from the sweep manifest exactly as the
  * atlas does.
  */
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
 import { isFile } from '../../data/datasets/util.js';
 import { alignedFaces } from '../../data/faces.js';

@@ -14,14 +14,14 @@
  * Neuron value: spatial layers use the centre cell (row floor(H/2), column floor(W/2)) by
  * default, or the spatial max with `spatial: 'max'`; vector layers use the unit itself.
  */
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { initTf, tf } from '../../engine/tf-backend.js';
 import { TfGraph } from '../../engine/tf-graph.js';
 import { createGradientEngine, type GradientEngine } from '../../engine/grad-engine.js';
 import type { RgbImage } from '../../data/image.js';
 import { rgbImage } from '../../data/image.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
-import { mulberry32 } from '../random.js';
+import { mulberry32 } from '../../core/random.js';
 
 export type SpatialRule = 'centre' | 'max';
 

@@ -18,7 +18,7 @@
  *     (what the paper does) is optimistically biased; `nestedKnnAccuracy` gives the unbiased
  *     figure (k chosen by inner CV inside each outer training set).
  */
-import seedrandom from 'seedrandom';
+import { seededStream } from '../../core/random.js';
 import { cosineFromParts } from './cosine.js';
 import { checkMatrix, pairwiseRowSums, rowDot, rowNorms, rowSqDist, type FeatureMatrix } from './matrix.js';
 
@@ -167,7 +167,7 @@ export function stratifiedFolds(labels: ArrayLike<number>, folds: number, seed: 
     throw new RangeError(`folds must be an integer in [2, n=${n}] (got ${folds})`);
   }
   const { y, classes } = denseLabels(labels);
-  const rng = seedrandom(String(seed));
+  const rng = seededStream(seed);
   const out = new Int32Array(n);
   let dealer = 0;
   for (let c = 0; c < classes.length; c++) {

@@ -38,8 +38,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import seedrandom from 'seedrandom';
-import { UserError } from '../../cli/errors.js';
+import { seededStream } from '../../core/random.js';
+import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import type { Point } from '../../data/detector.js';
 import { rgbImage, type RgbImage } from '../../data/image.js';
@@ -161,7 +161,7 @@ export function randomMaskCentres(region: [number, number, number, number], side
   const lo = [x0 + side / 2, y0 + side / 2];
   const hi = [x1 - side / 2, y1 - side / 2];
   return Array.from({ length: draws }, (_, d) => {
-    const rng = seedrandom(`${seed}/draw${d}`);
+    const rng = seededStream(`${seed}/draw${d}`);
     const u = rng();
     const v = rng();
     const cx = hi[0]! >= lo[0]! ? lo[0]! + u * (hi[0]! - lo[0]!) : (x0 + x1) / 2;

@@ -15,7 +15,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import { warpAffine, type Mat2x3 } from '../../data/align.js';
 import { rgbImage, type RgbImage } from '../../data/image.js';

@@ -21,7 +21,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
 import { selectProbes } from '../../models/face-model.js';
 import { writeChart, type ChartSpec } from '../../report/plot.js';

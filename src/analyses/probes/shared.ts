@@ -4,7 +4,7 @@
  * 0 for identical vectors, number-range parsing, and the JSON / Markdown / CSV writers.
  */
 import { writeJsonAtomic } from '../../io/json.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { Dataset, DatasetItem, SkippedItem } from '../../data/dataset.js';
 import type { Point } from '../../data/detector.js';
 import { alignedFaces, loadAlignedBatch } from '../../data/faces.js';

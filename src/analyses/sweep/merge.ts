@@ -4,7 +4,7 @@
  * the shards were cut at batch boundaries, and equal row for row in any case.
  */
 import { mkdir } from 'node:fs/promises';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import { NpyAppender, readNpy } from '../../io/npy.js';
 import { writeJsonAtomic } from '../../io/json.js';

@@ -1,5 +1,5 @@
 /** Reading a finished sweep (see format.ts). */
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import { readJson } from '../../io/json.js';
 import { readNpy } from '../../io/npy.js';

@@ -11,7 +11,7 @@
  * same batches as an uninterrupted one and the files end byte-identical.
  */
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { Dataset, DatasetItem, SkippedItem } from '../../data/dataset.js';
 import { alignedFaces } from '../../data/faces.js';
 import { runBatches } from '../../engine/batch-runner.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { atlas } from '../../analyses/atlas/atlas.js';
 import type { TileFit } from '../../analyses/atlas/patch.js';
 import { PROJECTION_MODES, type ProjectionMode } from '../../analyses/atlas/projection.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { intArg } from '../options.js';
 import { progress, type Progress } from '../progress.js';

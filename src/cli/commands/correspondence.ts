@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { correspondence, type MaskFill, type RandomPlacement } from '../../analyses/probes/correspondence.js';
 import { selectItems } from '../../analyses/probes/shared.js';
 import { openDatasetArgs } from '../dataset-arg.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addModelOption, modelFromOptions, intArg } from '../options.js';
 import { stageBars } from './invariance.js';

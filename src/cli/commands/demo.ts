@@ -4,7 +4,7 @@ import { demoSummaryText } from '../../demo/summary.js';
 import { buildReportDetailed } from '../../report/html/build.js';
 import { info, result } from '../log.js';
 import { addModelOption, intArg, modelFromOptions } from '../options.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 
 export { demoPhotos } from '../../demo/photos.js';
 

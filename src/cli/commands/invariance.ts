@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { invariance, TRANSFORMS, type BorderFill, type TransformKind } from '../../analyses/probes/invariance.js';
 import { parseValues, selectItems } from '../../analyses/probes/shared.js';
 import { openDatasetArgs } from '../dataset-arg.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, modelFromOptions, dataOptions, intArg } from '../options.js';
 import { progress, type Progress } from '../progress.js';

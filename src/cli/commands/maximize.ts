@@ -10,7 +10,7 @@ import { isFile } from '../../data/datasets/util.js';
 import path from 'node:path';
 import { createGradientEngine } from '../../engine/grad-engine.js';
 import { findProbe } from '../../models/face-model.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addModelOption, modelFromOptions } from '../options.js';
 

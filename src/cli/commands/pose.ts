@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_KS, pose } from '../../analyses/probes/pose.js';
 import { openDataset } from '../../data/datasets/index.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, modelFromOptions, dataOptions, intArg } from '../options.js';
 import { stageBars } from './invariance.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { buildReportDetailed } from '../../report/html/build.js';
 import { isDir } from '../../data/datasets/util.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 
 export function registerReport(program: Command): void {

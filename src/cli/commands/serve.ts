@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { buildResultsIndex, hasResults } from '../../web/results-index.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startExplorer } from '../../web/server.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 
 function portArg(v: string): number {

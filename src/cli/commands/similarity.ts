@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { similarity } from '../../analyses/similarity.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { intArg } from '../options.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mergeSweeps } from '../../analyses/sweep/merge.js';
 import { sweep } from '../../analyses/sweep/sweep.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
 import { progress } from '../progress.js';

@@ -3,7 +3,7 @@ import { verify } from '../../analyses/verify.js';
 import { readFile } from 'node:fs/promises';
 import { openDataset } from '../../data/datasets/index.js';
 import { looksLikePairList, readPairList } from '../../data/datasets/pair-list.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
 import { progress, type Progress } from '../progress.js';

@@ -4,7 +4,7 @@
  * (The full dataset's Protocol/ split files are not read; CFP comes without pairs here.)
  */
 import { join, resolve } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { Dataset, DatasetItem } from '../dataset.js';
 import { isDir, listDir, sortItems } from './util.js';
 

@@ -3,7 +3,7 @@
  * (a flat folder, one image file, or a list of image files).
  */
 import { dirname, join, resolve, sep } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { Dataset, DatasetItem } from '../dataset.js';
 import { isImageFile } from '../image-io.js';
 import { isFile, listDir, relId, sortItems } from './util.js';

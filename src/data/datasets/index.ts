@@ -9,7 +9,7 @@
  * A list of paths -> images (every entry must be an image file).
  */
 import { join, resolve } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { Dataset } from '../dataset.js';
 import { isImageFile } from '../image-io.js';
 import { looksLikeCfp, readCfp } from './cfp.js';

@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { Dataset, DatasetItem, Pair } from '../dataset.js';
 import { isDir, isFile, listDir, sortItems } from './util.js';
 

@@ -6,7 +6,7 @@
  * are NHWC in TF and stored NCHW in the ONNX graph; tensors of other ranks are stored as in TF.
  * Constants stay on the host until an op consumes them, so each op can lay them out as it needs.
  */
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { GraphBuilder } from '../../engine/onnx-builder.js';
 import type { ConstValue, TfNode } from './tf-node.js';
 

@@ -8,7 +8,7 @@
  * axes of reductions / squeezes / pads / concats are remapped, reshapes of 4D tensors go through
  * NHWC, and the ops TF.js fuses (BiasAdd / FusedBatchNorm / activations) are expanded.
  */
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { GraphBuilder } from '../../engine/onnx-builder.js';
 import { ConvertContext, onnxDims, type Value } from './context.js';
 import { batchNormOp, convOp, poolOp } from './ops-conv.js';

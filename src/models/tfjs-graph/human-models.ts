@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { FaceModel } from '../face-model.js';
 import { loadTfjsGraphModel, type TfjsGraphModelOptions } from './load.js';
 

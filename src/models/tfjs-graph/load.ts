@@ -4,7 +4,7 @@
  * automatically (probes.ts), with shapes and receptive fields filled in.
  */
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { AlignmentTemplate, FaceModel, Preprocessing, ProbeLayer } from '../face-model.js';
 import { receptiveFields } from '../receptive-field.js';
 import { onnxDims } from './context.js';

@@ -3,7 +3,7 @@
  * node of each spatial resolution on the main path (nodes every input -> output path goes
  * through, i.e. not inside a residual branch) plus the graph's final outputs.
  */
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { ProbeKind } from '../face-model.js';
 import type { ConvertedGraph } from './convert.js';
 import type { TensorValue } from './context.js';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { initTf } from '../../engine/tf-backend.js';
 import type { ConstValue, TfNode } from './tf-node.js';
 

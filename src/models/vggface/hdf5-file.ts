@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import h5wasm from 'h5wasm/node';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 

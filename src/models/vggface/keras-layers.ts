@@ -5,7 +5,7 @@
  * lists its weights in `weight_names` (paths relative to the layer group, e.g. `conv1_1/kernel:0`).
  */
 import path from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { H5DatasetClass, H5GroupClass, openHdf5, type H5Dataset, type H5Group } from './hdf5-file.js';
 
 export interface KerasWeight {

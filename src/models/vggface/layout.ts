@@ -6,7 +6,7 @@
  *  - keras-vggface's VGG16: conv1_1..conv5_3, then Flatten and Dense fc6 [7*7*C, F], fc7, fc8.
  * Widths come from the weight shapes; only the layer structure is fixed.
  */
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { KerasLayer, KerasWeight } from './keras-layers.js';
 
 /** Convs per block of VGG-16. */

@@ -25,7 +25,7 @@ import type { RgbImage } from '../../../src/data/image.ts';
 import { tf } from '../../../src/engine/tf-backend.ts';
 import { TfGraph } from '../../../src/engine/tf-graph.ts';
 import { findProbe } from '../../../src/models/face-model.ts';
-import { UserError } from '../../../src/cli/errors.ts';
+import { UserError } from '../../../src/core/errors.ts';
 import { toInputBatch } from '../../../src/models/preprocess.ts';
 import { loadDlibResnet } from '../../../src/models/builtin/dlib-resnet.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { displayRange, makeTile, rfBox, tileHalves, toDisplay } from '../../../src/analyses/atlas/patch.ts';
 import { resolveNeurons, topVariance } from '../../../src/analyses/atlas/neurons.ts';
 import { atlasGridShape, layoutInput, layoutSamples, windowOf } from '../../../src/analyses/atlas/layout.ts';
-import { UserError } from '../../../src/cli/errors.ts';
+import { UserError } from '../../../src/core/errors.ts';
 import { rgbImage } from '../../../src/data/image.ts';
 import { GraphBuilder } from '../../../src/engine/onnx-builder.ts';
 import { decodeModel } from '../../../src/engine/onnx-proto.ts';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initTf, tf } from '../../../src/engine/tf-backend.js';
 import { gaussianBlur, gaussianKernel } from '../../../src/analyses/maximize/maximize.js';
-import { mulberry32 } from '../../../src/analyses/random.js';
+import { mulberry32 } from '../../../src/core/random.js';
 
 await initTf();
 

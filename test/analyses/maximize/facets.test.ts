@@ -11,7 +11,7 @@ import path from 'node:path';
 import { clusterFacets, type FacetSample } from '../../../src/analyses/maximize/facets.js';
 import { maximizeStem, registerInAtlas, type MaximizeFiles } from '../../../src/analyses/maximize/output.js';
 import type { MaximizeResult } from '../../../src/analyses/maximize/maximize.js';
-import { mulberry32 } from '../../../src/analyses/random.js';
+import { mulberry32 } from '../../../src/core/random.js';
 
 function blobs(): { samples: FacetSample[]; truth: Map<string, number> } {
   const rng = mulberry32(5);

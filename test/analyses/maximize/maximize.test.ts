@@ -22,7 +22,7 @@ import {
 } from '../../../src/analyses/maximize/maximize.js';
 import { createGradientEngine } from '../../../src/engine/grad-engine.js';
 import { findProbe } from '../../../src/models/face-model.js';
-import { mulberry32 } from '../../../src/analyses/random.js';
+import { mulberry32 } from '../../../src/core/random.js';
 import { writeMaximizeOutputs } from '../../../src/analyses/maximize/output.js';
 
 const model = await loadModel('dlib-resnet');
