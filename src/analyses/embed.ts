@@ -2,6 +2,7 @@
  * Feature extraction for one probe layer: aligned faces -> flattened layer features, streamed
  * to `features.npy` [n x d] (float32) with `items.json` (ids, in row order) and `summary.json`.
  */
+import type { OnProgress } from '../core/progress.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dataset, SkippedItem } from '../data/dataset.js';
@@ -10,6 +11,7 @@ import { runBatches, sliceImage } from '../engine/batch-runner.js';
 import { OrtEngine } from '../engine/ort-engine.js';
 import { NpyAppender } from '../io/npy.js';
 import { writeJsonAtomic } from '../io/json.js';
+import { writeSummary } from '../results/summary.js';
 import { findProbe, type FaceModel } from '../models/face-model.js';
 
 export interface EmbedOptions {
@@ -21,7 +23,7 @@ export interface EmbedOptions {
   detect?: boolean;
   cache?: boolean;
   cacheDir?: string;
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: OnProgress;
 }
 
 export interface EmbedResult {
@@ -57,7 +59,7 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
     cacheDir: opts.cacheDir,
     onSkip: (s) => {
       skipped.push(s);
-      opts.onProgress?.(ids.length + skipped.length, total);
+      opts.onProgress?.({ stage: 'embed', done: ids.length + skipped.length, total });
     },
   });
   await runBatches(engine, faces, [probe.name], opts.batch ?? 8, async (records, out) => {
@@ -67,7 +69,7 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
       const { id, identity, label } = records[i].item;
       ids.push({ id, identity, label });
     }
-    opts.onProgress?.(ids.length + skipped.length, total);
+    opts.onProgress?.({ stage: 'embed', done: ids.length + skipped.length, total });
   });
   await writer.close();
   await engine.release();
@@ -84,7 +86,7 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
     imagesPerSecond: ids.length / seconds,
   };
   await writeJsonAtomic(files.items, ids);
-  await writeJsonAtomic(files.summary, {
+  await writeSummary(files.summary, {
     command: 'embed',
     date: new Date().toISOString(),
     dataset: { kind: opts.dataset.kind, root: opts.dataset.root, items: total },

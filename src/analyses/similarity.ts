@@ -4,13 +4,14 @@
  * clustering, the most redundant pairs and most independent neurons, and a Table III-style
  * sub-matrix for chosen neurons.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { writeJsonAtomic } from '../io/json.js';
+import { writeSummary } from '../results/summary.js';
 import { writeNpy } from '../io/npy.js';
-import { heatmapPng } from '../report/heatmap.js';
+import { heatmapPng } from '../figures/heatmap.js';
 import { hierarchicalOrder, mostIndependent, mostRedundantPairs, similarityMatrix, ZERO_DENOMINATOR_RULE } from './metrics/similarity.js';
 import { openSweep } from './sweep/read.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export interface SimilarityOptions {
   sweepDir: string;
@@ -61,13 +62,13 @@ export async function similarity(opts: SimilarityOptions): Promise<SimilarityRes
     markdown: path.join(opts.out, `${opts.layer}.table.md`),
   };
   await writeNpy(files.matrix, Float32Array.from(res.S), [C, C]);
-  await writeFile(files.heatmap, await heatmapPng(res.S, C, { order, title: `${sw.manifest.model.name} ${opts.layer}: neuron similarity S (eq. 2), n=${n}, clustered` }));
+  await writeFileAtomic(files.heatmap, await heatmapPng(res.S, C, { order, title: `${sw.manifest.model.name} ${opts.layer}: neuron similarity S (eq. 2), n=${n}, clustered` }));
   const md = [
     `| S | ${tableNeurons.join(' | ')} |`,
     `|---|${tableNeurons.map(() => '---:').join('|')}|`,
     ...tableNeurons.map((i, a) => `| **${i}** | ${table[a].map((v) => v.toFixed(3)).join(' | ')} |`),
   ].join('\n');
-  await writeFile(files.markdown, md + '\n');
+  await writeFileAtomic(files.markdown, md + '\n');
   const seconds = (performance.now() - t0) / 1000;
   const summary: SimilarityResultSummary = {
     layer: opts.layer,
@@ -83,7 +84,7 @@ export async function similarity(opts: SimilarityOptions): Promise<SimilarityRes
     files,
     seconds,
   };
-  await writeJsonAtomic(files.summary, {
+  await writeSummary(files.summary, {
     command: 'similarity',
     date: new Date().toISOString(),
     parameters: {

@@ -3,18 +3,19 @@
  * on the pairs of a protocol (LFW pairs.txt, any fold count), k-fold accuracy with the threshold
  * chosen on the other folds, ROC AUC and TAR at FAR = 1e-3.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { SkippedItem } from '../data/dataset.js';
 import type { RgbImage } from '../data/image.js';
-import { writeJsonAtomic } from '../io/json.js';
+import { writeSummary } from '../results/summary.js';
 import { selectProbes } from '../models/face-model.js';
 import { UserError } from '../core/errors.js';
 import { layerFeatures } from './features.js';
 import { collectFaces, type ProbeRunOptions } from './probes/shared.js';
-import { lineChart, writeChart } from '../report/plot.js';
+import { lineChart, writeChart } from '../figures/plot.js';
 import { pairCosine } from './metrics/cosine.js';
 import { kFoldVerification, rocAuc, rocCurve, tarAtFar, VERIFICATION_RULES, type RocCurve } from './metrics/verification.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export interface VerifyOptions extends ProbeRunOptions {
   flip?: boolean;
@@ -67,7 +68,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     cache: opts.cache,
     cacheDir: opts.cacheDir,
     fallback: 'centre',
-    onProgress: (done) => opts.onProgress?.('align', done, total),
+    onProgress: (done) => opts.onProgress?.({ stage: 'align', done, total }),
   });
   const faceOf = new Map<string, RgbImage>(faces.map((f) => [f.item.id, f.face]));
   const ids = [...faceOf.keys()].sort();
@@ -78,7 +79,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   const feats = await layerFeatures(opts.model, ids.map((id) => faceOf.get(id)!), layers, {
     flip: opts.flip,
     batch: opts.batch,
-    onProgress: (n) => opts.onProgress?.('features', n, ids.length),
+    onProgress: (n) => opts.onProgress?.({ stage: 'features', done: n, total: ids.length }),
   });
   const tFeat = performance.now();
   const left = usable.map((p) => rowOf.get(p.a)!);
@@ -123,7 +124,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     seconds,
     files,
   };
-  await writeJsonAtomic(files.summary, {
+  await writeSummary(files.summary, {
     command: 'verify',
     date: new Date().toISOString(),
     parameters: {
@@ -147,8 +148,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     `|---|---:|---:|---:|---:|`,
     ...results.map((r) => `| ${r.layer} | ${r.dims} | ${pct(r.accuracy_mean)} ± ${pct(r.accuracy_std)} | ${r.auc.toFixed(4)} | ${r['tar_at_far_1e-3'].toFixed(4)} |`),
   ].join('\n');
-  await writeFile(files.markdown, md + '\n');
-  await writeFile(
+  await writeFileAtomic(files.markdown, md + '\n');
+  await writeFileAtomic(
     files.csv,
     ['layer,dims,accuracy_mean,accuracy_std,auc,tar_at_far_1e-3', ...results.map((r) => [r.layer, r.dims, r.accuracy_mean, r.accuracy_std, r.auc, r['tar_at_far_1e-3']].join(','))].join('\n') + '\n',
   );

@@ -3,6 +3,7 @@
  * every few seconds otherwise (CI logs). Writes to stderr so stdout stays clean for results.
  */
 import cliProgress from 'cli-progress';
+import type { OnProgress } from '../core/progress.js';
 
 export interface Progress {
   tick(n?: number, note?: string): void;
@@ -48,6 +49,21 @@ export function progress(label: string, total: number): Progress {
         bar.update(value);
         bar.stop();
       }
+    },
+  };
+}
+
+/** One bar per stage, fed with the analyses' cumulative progress events; shared by every command. */
+export function progressBars(): { onProgress: OnProgress; stop: () => void } {
+  const bars: Partial<Record<string, { bar: Progress; last: number }>> = {};
+  return {
+    onProgress({ stage, done, total, note }) {
+      const b = (bars[stage] ??= { bar: progress(stage, total), last: 0 });
+      b.bar.tick(done - b.last, note);
+      b.last = done;
+    },
+    stop() {
+      for (const b of Object.values(bars)) b?.bar.stop();
     },
   };
 }

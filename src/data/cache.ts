@@ -18,9 +18,10 @@
  * same key write identical content, so whichever rename lands last is fine.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { AlignmentTemplate } from '../models/face-model.js';
 import type { Mat2x3 } from './align.js';
 import type { Box, Point } from './detector.js';
@@ -115,9 +116,9 @@ export class AlignedFaceCache {
     await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
     if (meta.found) {
       if (!face) throw new Error('AlignedFaceCache.put: found entry without a face');
-      await atomicWrite(p.png, await encodePng(face));
+      await writeFileAtomic(p.png, await encodePng(face), { sync: false });
     }
-    await atomicWrite(p.json, JSON.stringify(meta));
+    await writeFileAtomic(p.json, JSON.stringify(meta), { sync: false });
   }
 }
 
@@ -157,17 +158,7 @@ export class DetectionCache {
   async put(sha: string, settings: unknown, record: DetectionRecord): Promise<void> {
     const file = this.path(sha, settings);
     await mkdir(join(file, '..'), { recursive: true });
-    await atomicWrite(file, JSON.stringify(record));
+    await writeFileAtomic(file, JSON.stringify(record), { sync: false });
   }
 }
 
-async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}

@@ -1,7 +1,7 @@
 /** `facelens align`: writes every aligned crop as PNG (mirroring the dataset's ids) + a summary. */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { writeJsonAtomic } from '../io/json.js';
+import { writeSummary } from '../results/summary.js';
 import type { AlignmentTemplate } from '../models/face-model.js';
 import type { Dataset, SkippedItem } from './dataset.js';
 import { alignedFaces } from './faces.js';
@@ -45,7 +45,7 @@ export async function exportAligned(opts: ExportAlignedOptions): Promise<ExportA
     opts.onProgress?.(1);
   }
   const summaryPath = path.join(opts.out, 'summary.json');
-  await writeJsonAtomic(summaryPath, {
+  await writeSummary(summaryPath, {
     command: 'align',
     date: new Date().toISOString(),
     dataset: { kind: opts.dataset.kind, root: opts.dataset.root, items: opts.dataset.items.length },

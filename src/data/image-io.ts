@@ -3,9 +3,9 @@
  * sharp (libvips) does the decoding; it runs on libuv's thread pool, so decoding overlaps with
  * TF.js work on the main thread.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
+import { writeFileAtomic } from '../io/atomic.js';
 import { rgbImage, type RgbImage } from './image.js';
 
 /**
@@ -92,11 +92,7 @@ export async function encodePng(img: RgbImage): Promise<Buffer> {
  * renamed into place, so a reader never sees a half-written file.
  */
 export async function writePng(path: string, img: RgbImage): Promise<void> {
-  const png = await encodePng(img);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, png);
-  await rename(tmp, path);
+  await writeFileAtomic(path, await encodePng(img), { sync: false });
 }
 
 /** Resizes to exactly `width` x `height` (aspect ratio not kept), Lanczos-3. */

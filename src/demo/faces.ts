@@ -4,14 +4,15 @@
  * `faces/summary.json`. The later steps read the crops as a flat image folder with detection off
  * (they are the model's input crops already), so the sweep, atlas and probes see the same pixels.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetItem, SkippedItem } from '../data/dataset.js';
 import { groupFaces } from '../data/group-faces.js';
 import { writePng } from '../data/image-io.js';
-import { writeJsonAtomic } from '../io/json.js';
+import { writeSummary } from '../results/summary.js';
 import type { FaceModel } from '../models/face-model.js';
-import { contactSheet } from '../report/contact-sheet.js';
+import { contactSheet } from '../figures/contact-sheet.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export interface DemoFace {
   /** `<photo>#<k>` (k in detection-score order within the photo). */
@@ -49,9 +50,9 @@ export async function alignDemoFaces(photos: DatasetItem[], model: FaceModel, re
   }
   const sheet = path.join(facesDir, 'aligned-faces.png');
   if (crops.length > 0) {
-    await writeFile(sheet, await contactSheet(crops, { columns: 11, captions: faces.map((f) => f.id.replace(/\.jpg/, '')) }));
+    await writeFileAtomic(sheet, await contactSheet(crops, { columns: 11, captions: faces.map((f) => f.id.replace(/\.jpg/, '')) }));
   }
-  await writeJsonAtomic(path.join(facesDir, 'summary.json'), {
+  await writeSummary(path.join(facesDir, 'summary.json'), {
     command: 'demo/align',
     model: model.name,
     alignment: model.alignment,

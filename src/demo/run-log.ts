@@ -6,40 +6,9 @@
 import path from 'node:path';
 import { writeJsonAtomic } from '../io/json.js';
 
-export const RUN_FORMAT = 'facelens-run/1';
-
-export type StepStatus = 'ok' | 'skipped' | 'failed';
-
-export interface StepRecord {
-  /** Unique step name, e.g. `sweep`, `atlas/res64`, `maximize/gap`. */
-  name: string;
-  /** What the step does, one line. */
-  title: string;
-  status: StepStatus;
-  /** Why a step was skipped or failed. */
-  reason?: string;
-  parameters: Record<string, unknown>;
-  /** Folder or file the step wrote, relative to the results directory. */
-  output?: string;
-  /** A few key numbers for the text summary. */
-  numbers?: Record<string, number | string>;
-  seconds: number;
-}
-
-export interface RunRecord {
-  format: typeof RUN_FORMAT;
-  command: string;
-  date: string;
-  status: 'running' | 'complete';
-  seed: number;
-  model: string;
-  datasets: Record<string, unknown>;
-  options: Record<string, unknown>;
-  steps: StepRecord[];
-  totalSeconds: number;
-  /** Time budget of the defaults (seconds on 2 cores), for reference. */
-  budgetSeconds?: number;
-}
+import { RUN_FORMAT, type RunRecord, type StepRecord } from '../results/run-record.js';
+// run.json's schema lives in src/results/; re-exported for the modules that read it from here.
+export { RUN_FORMAT, type RunRecord, type StepRecord, type StepStatus } from '../results/run-record.js';
 
 export interface StepResult {
   numbers?: Record<string, number | string>;

@@ -1,12 +1,10 @@
 /**
  * JSON files: atomic, stably formatted writes and reads whose errors name the file.
  *
- * Written by hand: it is JSON.stringify plus write-temp-fsync-rename; the npm options
- * (write-file-atomic, fs-extra) would add a dependency for ~40 lines.
+ * Written by hand: it is JSON.stringify plus the one atomic write (./atomic.ts).
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
+import { writeFileAtomic } from './atomic.js';
 
 export interface WriteJsonOptions {
   /** Sort object keys recursively (arrays keep their order). Default false: insertion order. */
@@ -52,23 +50,7 @@ export function formatJson(value: unknown, options: WriteJsonOptions = {}, sourc
  * never a partial one.
  */
 export async function writeJsonAtomic(file: string, value: unknown, options: WriteJsonOptions = {}): Promise<void> {
-  const text = formatJson(value, options, file);
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await fs.mkdir(dir, { recursive: true });
-    const fh = await fs.open(tmp, 'w');
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw new Error(`writeJson: cannot write ${file}: ${(err as Error).message}`, { cause: err });
-  }
+  await writeFileAtomic(file, formatJson(value, options, file), { label: 'writeJson' });
 }
 
 /** Read and parse a JSON file. The type parameter is not checked at run time. */

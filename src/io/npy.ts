@@ -19,10 +19,10 @@
  * Supported dtypes: float32 ('<f4'), int32 ('<i4'), uint8 ('|u1'); C order only. Data are
  * little-endian; this module refuses to run on a big-endian host rather than swap bytes.
  */
-import { randomBytes } from 'node:crypto';
 import { endianness } from 'node:os';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { writeFileAtomic } from './atomic.js';
 
 export type NpyDtype = 'float32' | 'int32' | 'uint8';
 export type NpyTypedArray = Float32Array | Int32Array | Uint8Array;
@@ -196,27 +196,9 @@ export function decodeNpy(buf: Uint8Array, source = 'buffer'): NpyArray {
   return { dtype: h.dtype, shape: h.shape, data };
 }
 
-async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const fh = await fs.open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw new Error(`npy: cannot write ${file}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /** Write an array as an NPY file (temp file + rename, so readers never see a partial file). */
 export async function writeNpy(file: string, data: NpyTypedArray, shape: readonly number[]): Promise<void> {
-  await writeFileAtomic(file, encodeNpy(data, shape));
+  await writeFileAtomic(file, encodeNpy(data, shape), { label: 'npy' });
 }
 
 export async function readNpy(file: string): Promise<NpyArray> {

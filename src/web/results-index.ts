@@ -1,12 +1,13 @@
 /**
  * Builds the explorer's index of a results directory from what is on disk (layout in
- * ../../README.md and index-types.ts): atlas/<layer>/ (+ atlas/<layer>/<mode>/ for further
+ * ../../README.md and ../results/explorer-index.ts): atlas/<layer>/ (+ atlas/<layer>/<mode>/ for further
  * projection modes), similarity/<layer>/, maximize/<layer>/, the probe folders, run.json, the
  * report's index.html. Unreadable or foreign JSON files are left out, never fatal.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { INDEX_FORMAT, type LayerEntry, type NeuronEntry, type NeuronModeEntry, type ProbeEntry, type ResultsIndex } from './index-types.js';
+import type { NeuronAtlas } from '../results/neuron-atlas.js';
+import { INDEX_FORMAT, type LayerEntry, type NeuronEntry, type NeuronModeEntry, type ProbeEntry, type ResultsIndex } from '../results/explorer-index.js';
 
 export const PROBE_DIRS = ['invariance', 'correspondence', 'verify', 'pose'] as const;
 const MODE_DIRS = ['deconv', 'guided', 'gradient'];
@@ -45,15 +46,8 @@ function images(names: string[]): string[] {
 
 const posix = (...parts: string[]) => parts.filter((p) => p !== '').join('/');
 
-interface NeuronJson {
-  layer?: string;
-  neuron?: number;
-  mode?: string;
-  png?: string;
-  layout?: { grid?: { cols: number; rows: number } };
-  samples?: { id: string; value: number; grid: { col: number; row: number } }[];
-  maximize?: { image: string }[];
-}
+/** A neuron JSON as read back: any member may be missing in a damaged or foreign file. */
+type NeuronJson = Partial<NeuronAtlas>;
 
 /** The neuron JSONs of one atlas folder, by neuron. */
 async function atlasFolder(root: string, rel: string): Promise<Map<number, { entry: NeuronModeEntry; doc: NeuronJson }>> {

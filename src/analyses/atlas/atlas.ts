@@ -13,7 +13,8 @@
  * detect flag, same aligned-face cache). As a guard against a changed dataset or cache, each
  * sample's forward value in TfGraph is compared with the sweep's value (`valueCheck`).
  */
-import { writeFile, mkdir } from 'node:fs/promises';
+import type { OnProgress } from '../../core/progress.js';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
@@ -22,19 +23,23 @@ import { alignedFaces } from '../../data/faces.js';
 import type { RgbImage } from '../../data/image.js';
 import { createGradientEngine } from '../../engine/grad-engine.js';
 import { readJson, writeJsonAtomic } from '../../io/json.js';
+import { writeSummary } from '../../results/summary.js';
 import { similarityMatrix } from '../metrics/similarity.js';
 import { findProbe, type FaceModel } from '../../models/face-model.js';
 import { loadModelSpec } from '../../models/registry.js';
-import type { SweepManifest } from '../sweep/format.js';
+import type { SweepManifest } from '../../results/sweep.js';
 import { openSweep } from '../sweep/read.js';
 import { topSamples, type TopSample } from '../sweep/topn.js';
 import { atlasGridShape, layoutInput, layoutSamples, windowOf, type LayoutInput } from './layout.js';
-import { renderMosaic } from './mosaic.js';
+import { renderMosaic } from '../../figures/mosaic.js';
 import { channelVariances, resolveNeurons, type NeuronSpec } from './neurons.js';
 import { BLEND_PATCH, BLEND_PROJECTION, displayRange, makeTile, rfBox, type CellBox, type TileFit } from './patch.js';
 import { projectDetailed, PROJECTION_MODES, type ProjectionMode } from './projection.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 
-export const ATLAS_FORMAT = 'facelens-atlas/1';
+import { ATLAS_FORMAT, type AtlasMaximizeEntry, type AtlasSample, type NeuronAtlas } from '../../results/neuron-atlas.js';
+// The neuron JSON's schema lives in src/results/; re-exported for the modules that read it from here.
+export { ATLAS_FORMAT, type AtlasMaximizeEntry, type AtlasSample, type NeuronAtlas } from '../../results/neuron-atlas.js';
 
 export interface AtlasOptions {
   sweepDir: string;
@@ -59,59 +64,7 @@ export interface AtlasOptions {
   /** The model to use instead of loading the sweep's (must be the same network). */
   model?: FaceModel;
   /** Called after each neuron. */
-  onProgress?: (p: { done: number; total: number; neuron: number; seconds: number }) => void;
-}
-
-export interface AtlasSample {
-  rank: number;
-  row: number;
-  id: string;
-  identity?: string;
-  /** Projection value from the sweep (ONNX Runtime). */
-  value: number;
-  /** The same value recomputed by TfGraph in the projection's forward pass. */
-  forwardValue: number;
-  /** Flat argmax cell and its (row, col); absent for vector layers. */
-  cell?: number;
-  cellRowCol?: [number, number];
-  /** RF box in aligned-crop pixels, inclusive, clipped (and unclipped). */
-  rfBox?: CellBox['box'];
-  rfBoxUnclipped?: CellBox['full'];
-  tsne: [number, number];
-  grid: { col: number; row: number };
-}
-
-export interface NeuronAtlas {
-  format: typeof ATLAS_FORMAT;
-  layer: string;
-  neuron: number;
-  mode: ProjectionMode;
-  n: number;
-  png: string;
-  display: { lo: number; hi: number; rule: string };
-  layout: { pcaDims: number; perplexity: number; kl: number; seed: number; grid: { cols: number; rows: number }; windowLength: number };
-  /**
-   * TfGraph's forward value vs the sweep's, per sample: equal up to float rounding unless the
-   * re-aligned face differs from the swept one (dataset, aligner or detector changed since).
-   */
-  valueCheck: { maxAbsDiff: number; maxRelDiff: number; mismatched: string[] };
-  /** The neurons of the layer most similar to this one (paper eq. 2 on the sweep table). */
-  similar: { neuron: number; s: number }[];
-  samples: AtlasSample[];
-  /** Activation-maximisation images of this neuron (added by `facelens maximize --atlas`). */
-  maximize?: AtlasMaximizeEntry[];
-}
-
-/** One AM result registered in a neuron's atlas JSON; paths relative to that JSON's folder. */
-export interface AtlasMaximizeEntry {
-  facet: number | null;
-  init: string;
-  image: string;
-  strip: string;
-  curve: string;
-  summary: string;
-  initialActivation: number;
-  finalActivation: number;
+  onProgress?: OnProgress;
 }
 
 export interface AtlasResult {
@@ -250,7 +203,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
       for (let i = 0; i < samples.length; i++) tiles.push(await makeTile(faces[i], pr.maps[i], patchBoxes[i], range, tileSize, tileFit));
       const png = await renderMosaic(tiles, lay.grid.col, lay.grid.row, { cols: lay.grid.cols, rows: lay.grid.rows });
       const pngName = `neuron-${neuron}.png`;
-      await writeFile(path.join(opts.out, pngName), png);
+      await writeFileAtomic(path.join(opts.out, pngName), png);
 
       let maxAbs = 0;
       let maxRel = 0;
@@ -307,7 +260,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
         render: (tEnd - tLayout) / 1000,
       };
       perNeuron.push({ neuron, variance: variances[neuron], topValue: samples[0]?.value ?? 0, display: doc.display, valueCheck: doc.valueCheck, kl: lay.kl, seconds, split });
-      opts.onProgress?.({ done: k + 1, total: neurons.length, neuron, seconds });
+      opts.onProgress?.({ stage: 'atlas', done: k + 1, total: neurons.length, note: `neuron ${neuron} ${seconds.toFixed(1)} s` });
     }
   } finally {
     await engine.release();
@@ -359,7 +312,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
     warnings,
     seconds: (performance.now() - t0) / 1000,
   };
-  await writeJsonAtomic(path.join(opts.out, 'summary.json'), summary);
+  await writeSummary(path.join(opts.out, 'summary.json'), summary);
   files.push('summary.json');
   return { out: opts.out, neurons, files, summary, warnings };
 }

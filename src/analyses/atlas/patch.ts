@@ -17,14 +17,9 @@
 import sharp from 'sharp';
 import { rgbImage, type RgbImage } from '../../data/image.js';
 import type { ReceptiveField } from '../../models/face-model.js';
+import type { PixelBox } from '../../results/neuron-atlas.js';
 
-/** Inclusive pixel box. */
-export interface PixelBox {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+export type { PixelBox } from '../../results/neuron-atlas.js';
 
 export interface CellBox {
   /** Map cell (row, column). */

@@ -25,11 +25,12 @@
 import type { RgbImage } from '../../data/image.js';
 import { createGradientEngine, type GradientEngine } from '../../engine/grad-engine.js';
 import { initTf, tf } from '../../engine/tf-backend.js';
-import type { ReluRule, TfGraph } from '../../engine/tf-graph.js';
+import type { TfGraph } from '../../engine/tf-graph.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
 import { toInputBatch } from '../../models/preprocess.js';
 
-export type ProjectionMode = ReluRule;
+import type { ProjectionMode } from '../../results/neuron-atlas.js';
+export type { ProjectionMode };
 export const PROJECTION_MODES: readonly ProjectionMode[] = ['deconv', 'guided', 'gradient'];
 
 export interface ProjectOptions {

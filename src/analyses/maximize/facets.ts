@@ -15,7 +15,7 @@ import { UserError } from '../../core/errors.js';
 import { readJson } from '../../io/json.js';
 import type { RgbImage } from '../../data/image.js';
 import type { FaceModel } from '../../models/face-model.js';
-import { ATLAS_FORMAT, type NeuronAtlas } from '../atlas/atlas.js';
+import { ATLAS_FORMAT, type NeuronAtlas } from '../../results/neuron-atlas.js';
 import { kmeans } from '../layout/kmeans.js';
 import { meanOfSweptFaces, openSweepFor } from './init.js';
 import type { SweepData } from '../sweep/read.js';

@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { writePng } from '../../data/image-io.js';
 import { writeJsonAtomic } from '../../io/json.js';
-import type { AtlasMaximizeEntry } from '../atlas/atlas.js';
+import { writeSummary } from '../../results/summary.js';
+import type { AtlasMaximizeEntry } from '../../results/neuron-atlas.js';
 import { atlasNeuronFile, readNeuronAtlas } from './facets.js';
-import { lineChart, writeChart } from '../../report/plot.js';
+import { lineChart, writeChart } from '../../figures/plot.js';
 import { stripImage, type MaximizeResult } from './maximize.js';
 
 export interface MaximizeFiles {
@@ -50,7 +51,7 @@ export async function writeMaximizeOutputs(r: MaximizeResult, out: string, model
     }),
     files.curve,
   );
-  await writeJsonAtomic(files.summary, {
+  await writeSummary(files.summary, {
     model,
     layer: r.layer,
     neuron: r.neuron,

@@ -36,7 +36,7 @@
  *    so eps = 0 there is exact, not rounding.
  *  - Faces where no face / landmarks are detected are left out (parts cannot be placed).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { seededStream } from '../../core/random.js';
 import { UserError } from '../../core/errors.js';
@@ -44,11 +44,12 @@ import type { SkippedItem } from '../../data/dataset.js';
 import type { Point } from '../../data/detector.js';
 import { rgbImage, type RgbImage } from '../../data/image.js';
 import { selectProbes } from '../../models/face-model.js';
-import { contactSheet } from '../../report/contact-sheet.js';
+import { contactSheet } from '../../figures/contact-sheet.js';
 import { layerFeatures } from '../features.js';
 import { correspondenceDelta, type SignZeroRule } from '../metrics/correspondence.js';
 import { meanStd } from '../metrics/matrix.js';
 import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, stageTimer, takeRows, type ProbeRunOptions } from './shared.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 
 export const PARTS = ['left_eye', 'right_eye', 'nose', 'mouth'] as const;
 export type Part = (typeof PARTS)[number];
@@ -287,7 +288,7 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
     cache: opts.cache,
     cacheDir: opts.cacheDir,
     fallback: 'skip',
-    onProgress: (d, t) => opts.onProgress?.('align', d, t),
+    onProgress: (d, t) => opts.onProgress?.({ stage: 'align', done: d, total: t }),
   });
   const faces = got.faces.filter((f) => f.landmarks && f.landmarks.length === 68);
   if (faces.length < 2) {
@@ -306,7 +307,7 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
   }
   const feats = await layerFeatures(opts.model, images, layers, {
     batch: opts.batch,
-    onProgress: (n) => opts.onProgress?.('features', Math.floor(n / perImage), faces.length),
+    onProgress: (n) => opts.onProgress?.({ stage: 'features', done: Math.floor(n / perImage), total: faces.length }),
   });
   timer.lap('features');
 
@@ -380,7 +381,7 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
   if (opts.sheet ?? true) {
     const captions = ['original', ...PARTS.map((p) => p.replace('_', ' ')), ...plan.random.map((_, d) => `random ${d}`)];
     files.sheet = path.join(opts.out, 'masked-faces.png');
-    await writeFile(files.sheet, await contactSheet(images, { columns: perImage, captions: images.map((_, k) => captions[k % perImage]!) }));
+    await writeFileAtomic(files.sheet, await contactSheet(images, { columns: perImage, captions: images.map((_, k) => captions[k % perImage]!) }));
   }
   timer.lap('plots');
 
@@ -459,8 +460,8 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
     '',
     markdownTable(hdr, rows.filter((r) => r.mask.includes('#')).map((r) => [r.mask, ...r.layers.map((c) => pm(c.delta_mean, c.delta_std))])),
   ];
-  await writeFile(files.markdown, md.join('\n') + '\n');
-  await writeFile(
+  await writeFileAtomic(files.markdown, md.join('\n') + '\n');
+  await writeFileAtomic(
     files.csv,
     csvText(
       ['mask', 'layer', 'dims', 'rule', 'delta_mean', 'delta_std', 'exclude_mean', 'exclude_std', 'zero_fraction', 'draw_means_std', 'images'],

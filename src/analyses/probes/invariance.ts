@@ -13,20 +13,21 @@
  * crop, not on the source photo, so content shifted out of the crop is lost and the uncovered part
  * is border fill.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import { warpAffine, type Mat2x3 } from '../../data/align.js';
 import { rgbImage, type RgbImage } from '../../data/image.js';
 import { selectProbes } from '../../models/face-model.js';
-import { contactSheet } from '../../report/contact-sheet.js';
-import { lineChart, writeChart } from '../../report/plot.js';
+import { contactSheet } from '../../figures/contact-sheet.js';
+import { lineChart, writeChart } from '../../figures/plot.js';
 import { OrtEngine } from '../../engine/ort-engine.js';
 import { layerFeatures } from '../features.js';
 import { meanStd } from '../metrics/matrix.js';
 import { ZERO_VECTOR_RULE } from '../metrics/cosine.js';
 import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, rangeValues, rowCosineDistance, stageTimer, type ProbeRunOptions } from './shared.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 
 export type TransformKind = 'translate_y' | 'rotate' | 'scale';
 export type BorderFill = 'replicate' | 'black';
@@ -138,7 +139,7 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
     cache: opts.cache,
     cacheDir: opts.cacheDir,
     fallback: 'centre',
-    onProgress: (d, t) => opts.onProgress?.('align', d, t),
+    onProgress: (d, t) => opts.onProgress?.({ stage: 'align', done: d, total: t }),
   });
   if (got.faces.length === 0) throw new UserError(`invariance: no usable image (${got.unreadable.length} unreadable)`);
   timer.lap('align');
@@ -166,7 +167,7 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
           for (let v = 0; v < t.values.length; v++) dist[ti]![li]![i]!.push(rowCosineDistance(m, 0, m, row++));
         });
       });
-      opts.onProgress?.('features', i + 1, nImg);
+      opts.onProgress?.({ stage: 'features', done: i + 1, total: nImg });
     }
   } finally {
     await engine.release();
@@ -252,7 +253,7 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
       }
     }
     files.examples = path.join(opts.out, 'examples.png');
-    await writeFile(files.examples, await contactSheet(tiles, { columns: cols, captions }));
+    await writeFileAtomic(files.examples, await contactSheet(tiles, { columns: cols, captions }));
   }
   timer.lap('plots');
 
@@ -314,8 +315,8 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
       ),
     );
   }
-  await writeFile(files.markdown, md.join('\n') + '\n');
-  await writeFile(
+  await writeFileAtomic(files.markdown, md.join('\n') + '\n');
+  await writeFileAtomic(
     files.csv,
     csvText(
       ['transform', 'value', 'unit', 'layer', 'mean_cosine_distance', 'std_cosine_distance', 'images'],
@@ -326,7 +327,7 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
       ],
     ),
   );
-  await writeFile(
+  await writeFileAtomic(
     files.curvesCsv,
     csvText(
       ['transform', 'value', 'unit', 'layer', 'image', 'cosine_distance'],

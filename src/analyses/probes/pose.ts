@@ -19,16 +19,17 @@
  * profiles, and the crop style alone can separate the classes; `detect: false` (centre-crop every
  * image) removes it.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
 import { selectProbes } from '../../models/face-model.js';
-import { writeChart, type ChartSpec } from '../../report/plot.js';
+import { writeChart, type ChartSpec } from '../../figures/plot.js';
 import { layerFeatures } from '../features.js';
 import { crossValidateK, KNN_RULES, nestedKnnAccuracy, type KnnMetric } from '../metrics/knn.js';
 import type { FeatureMatrix } from '../metrics/matrix.js';
 import { collectFaces, csvText, writeProbeSummary, markdownTable, selectItems, stageTimer, takeRows, type ProbeRunOptions } from './shared.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 
 /** Odd k from 1 to 21 (odd: no count ties between two classes); k above a training set is clamped. */
 export const DEFAULT_KS: readonly number[] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21];
@@ -221,7 +222,7 @@ export async function pose(opts: PoseOptions): Promise<PoseResult> {
     cache: opts.cache,
     cacheDir: opts.cacheDir,
     fallback: 'centre',
-    onProgress: (d, t) => opts.onProgress?.('align', d, t),
+    onProgress: (d, t) => opts.onProgress?.({ stage: 'align', done: d, total: t }),
   });
   timer.lap('align');
   const used = got.faces.map((f) => f.item);
@@ -229,7 +230,7 @@ export async function pose(opts: PoseOptions): Promise<PoseResult> {
   const ids = used.map((it) => it.identity ?? '(none)');
   const feats = await layerFeatures(opts.model, got.faces.map((f) => f.face), layers, {
     batch: opts.batch,
-    onProgress: (n) => opts.onProgress?.('features', n, used.length),
+    onProgress: (n) => opts.onProgress?.({ stage: 'features', done: n, total: used.length }),
   });
   timer.lap('features');
   const knnOpts: Required<PoseKnnOptions> = {
@@ -326,8 +327,8 @@ export async function pose(opts: PoseOptions): Promise<PoseResult> {
 
     ...(res.skippedIdentities.length ? ['', 'Skipped identities: ' + res.skippedIdentities.map((s) => `${s.identity} (${s.reason})`).join('; ')] : []),
   ];
-  await writeFile(files.markdown, md.join('\n') + '\n');
-  await writeFile(
+  await writeFileAtomic(files.markdown, md.join('\n') + '\n');
+  await writeFileAtomic(
     files.csv,
     csvText(
       ['layer', 'group', 'n', ...classNames.map((c) => `n_${c}`), 'folds', 'inner_folds', 'best_k', 'bestk_cv_accuracy', 'nested_accuracy', 'nested_chosen_k', 'majority_baseline'],

@@ -3,7 +3,8 @@
  * a stated fallback for detector misses, selecting dataset items, a cosine distance that is exactly
  * 0 for identical vectors, number-range parsing, and the JSON / Markdown / CSV writers.
  */
-import { writeJsonAtomic } from '../../io/json.js';
+import type { OnProgress } from '../../core/progress.js';
+import { summaryHead, writeSummary } from '../../results/summary.js';
 import { UserError } from '../../core/errors.js';
 import type { Dataset, DatasetItem, SkippedItem } from '../../data/dataset.js';
 import type { Point } from '../../data/detector.js';
@@ -44,7 +45,7 @@ export interface ProbeRunOptions {
   detect?: boolean;
   cache?: boolean;
   cacheDir?: string;
-  onProgress?: (stage: 'align' | 'features', done: number, total: number) => void;
+  onProgress?: OnProgress;
 }
 
 export interface CollectOptions {
@@ -237,36 +238,11 @@ export function parseValues(spec: string, what: string): number[] {
 }
 
 /**
- * A copy of `value` fit for `writeJsonAtomic`: typed arrays become plain arrays, and every
- * non-finite number becomes null, with its path recorded in `replaced` (the summary lists them,
- * so a null is never silent).
- */
-export function jsonSafe(value: unknown, replaced: string[] = [], where = '$'): unknown {
-  if (typeof value === 'number') {
-    if (Number.isFinite(value)) return value;
-    replaced.push(`${where} (${value})`);
-    return null;
-  }
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return jsonSafe(Array.from(value as unknown as ArrayLike<number>), replaced, where);
-  }
-  if (Array.isArray(value)) return value.map((v, i) => jsonSafe(v, replaced, `${where}[${i}]`));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = jsonSafe(v, replaced, `${where}.${k}`);
-    return out;
-  }
-  return value;
-}
-
-/**
  * Writes a probe's summary.json: command, date, every parameter, the result; non-finite numbers
- * become null and are listed under `nonFiniteReplacedByNull`.
+ * become null and are listed under `nonFiniteReplacedByNull` (the one policy of ../../results/summary.ts).
  */
 export async function writeProbeSummary(file: string, command: string, parameters: unknown, result: object): Promise<void> {
-  const replaced: string[] = [];
-  const body = jsonSafe({ command, date: new Date().toISOString(), parameters, ...result }, replaced) as Record<string, unknown>;
-  await writeJsonAtomic(file, { ...body, nonFiniteReplacedByNull: replaced });
+  await writeSummary(file, { ...summaryHead(command, parameters), ...result }, { alwaysListNonFinite: true });
 }
 
 // ---------------------------------------------------------------------------------------------

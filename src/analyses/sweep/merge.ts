@@ -8,7 +8,7 @@ import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import { NpyAppender, readNpy } from '../../io/npy.js';
 import { writeJsonAtomic } from '../../io/json.js';
-import { sweepFiles, type SweepItem, type SweepManifest } from './format.js';
+import { sweepFiles, type SweepItem, type SweepManifest } from '../../results/sweep.js';
 import { openSweep, type SweepData } from './read.js';
 
 export async function mergeSweeps(dirs: string[], out: string): Promise<{ rows: number; skipped: number }> {

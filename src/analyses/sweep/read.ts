@@ -3,7 +3,7 @@ import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import { readJson } from '../../io/json.js';
 import { readNpy } from '../../io/npy.js';
-import { SWEEP_FORMAT, sweepFiles, type SweepItem, type SweepLayerInfo, type SweepManifest } from './format.js';
+import { SWEEP_FORMAT, sweepFiles, type SweepItem, type SweepLayerInfo, type SweepManifest } from '../../results/sweep.js';
 
 export interface SweepLayerTable {
   layer: SweepLayerInfo;

@@ -10,6 +10,7 @@
  * groups of `batch` rows counted from row 0, so the resumed run feeds ONNX Runtime exactly the
  * same batches as an uninterrupted one and the files end byte-identical.
  */
+import type { OnProgress } from '../../core/progress.js';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
 import type { Dataset, DatasetItem, SkippedItem } from '../../data/dataset.js';
@@ -20,7 +21,7 @@ import { NpyAppender } from '../../io/npy.js';
 import { readJson, writeJsonAtomic } from '../../io/json.js';
 import { selectProbes, type FaceModel } from '../../models/face-model.js';
 import { spatialMax } from './reduce.js';
-import { SWEEP_FORMAT, shardRange, sweepFiles, type SweepItem, type SweepLayerInfo, type SweepManifest } from './format.js';
+import { SWEEP_FORMAT, shardRange, sweepFiles, type SweepItem, type SweepLayerInfo, type SweepManifest } from '../../results/sweep.js';
 
 export interface SweepOptions {
   model: FaceModel;
@@ -35,7 +36,7 @@ export interface SweepOptions {
   /** Reuse an engine (else one is created and released). */
   engine?: OrtEngine;
   /** Called with (items done in this shard, items in this shard). */
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: OnProgress;
 }
 
 export interface SweepResult {
@@ -170,7 +171,7 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
   let done = start;
   const pendingSkips: JournalEntry[] = [];
   const total = items.length;
-  opts.onProgress?.(done, total);
+  opts.onProgress?.({ stage: 'sweep', done, total });
 
   const faces = alignedFaces(items.slice(start), opts.model.alignment, {
     detect,
@@ -204,12 +205,12 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
     const lines = [...skipsBefore, ...entries].sort((a, b) => a.i - b.i);
     await writeJsonl(files.journal, lines, true);
     done += lines.length;
-    opts.onProgress?.(done, total);
+    opts.onProgress?.({ stage: 'sweep', done, total });
   });
   if (pendingSkips.length > 0) {
     await writeJsonl(files.journal, pendingSkips, true);
     done += pendingSkips.length;
-    opts.onProgress?.(done, total);
+    opts.onProgress?.({ stage: 'sweep', done, total });
   }
   if (!opts.engine) await engine.release();
   for (const w of writers.values()) {

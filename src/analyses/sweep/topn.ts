@@ -1,6 +1,6 @@
 /** Top-n images of neurons, from a sweep table (paper: the top-50 samples of a neuron). */
 import { topN } from '../metrics/similarity.js';
-import type { SweepItem } from './format.js';
+import type { SweepItem } from '../../results/sweep.js';
 import type { SweepLayerTable } from './read.js';
 
 export interface TopSample {

@@ -5,7 +5,7 @@ import { PROJECTION_MODES, type ProjectionMode } from '../../analyses/atlas/proj
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { intArg } from '../options.js';
-import { progress, type Progress } from '../progress.js';
+import { progressBars } from '../progress.js';
 
 function nonNegativeInt(name: string) {
   return (v: string): number => {
@@ -36,7 +36,7 @@ export function registerAtlas(program: Command): void {
       if (!PROJECTION_MODES.includes(opts.mode)) throw new UserError(`--mode must be one of ${PROJECTION_MODES.join(', ')}, got "${opts.mode}"`);
       if (opts.fit !== 'contain' && opts.fit !== 'fill') throw new UserError(`--fit must be contain or fill, got "${opts.fit}"`);
       const out: string = opts.out ?? `facelens-out/atlas/${opts.layer}`;
-      let bar: Progress | undefined;
+      const bars = progressBars();
       const r = await atlas({
         sweepDir: opts.sweep,
         layer: opts.layer,
@@ -51,12 +51,9 @@ export function registerAtlas(program: Command): void {
         batch: opts.batch,
         cache: opts.cache,
         cacheDir: opts.cacheDir,
-        onProgress: ({ done, total, neuron, seconds }) => {
-          bar ??= progress('atlas', total);
-          bar.tick(1, `neuron ${neuron} ${seconds.toFixed(1)} s`);
-          if (done === total) bar.stop();
-        },
+        onProgress: bars.onProgress,
       });
+      bars.stop();
       info(`atlas of ${r.neurons.length} neuron(s) of ${opts.layer}: ${r.neurons.join(', ')}`);
       for (const w of r.warnings) info(`warning: ${w}`);
       result(out);

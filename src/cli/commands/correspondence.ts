@@ -5,7 +5,7 @@ import { openDatasetArgs } from '../dataset-arg.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addModelOption, modelFromOptions, intArg } from '../options.js';
-import { stageBars } from './invariance.js';
+import { progressBars } from '../progress.js';
 
 export function registerCorrespondence(program: Command): void {
   const cmd = program
@@ -39,7 +39,7 @@ export function registerCorrespondence(program: Command): void {
     const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     dataset.items = selectItems(dataset.items, { identities: opts.identities, label: opts.label, perIdentity: opts.perIdentity, limit: opts.limit });
-    const bars = stageBars();
+    const bars = progressBars();
     const r = await correspondence({
       model,
       dataset,

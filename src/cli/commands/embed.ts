@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { embed } from '../../analyses/embed.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
-import { progress } from '../progress.js';
+import { progressBars } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
 export function registerEmbed(program: Command): void {
@@ -16,20 +16,16 @@ export function registerEmbed(program: Command): void {
   addDataOptions(cmd).action(async (inputs: string[], opts) => {
     const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
-    const bar = progress(`embed ${opts.layer}`, dataset.items.length);
-    let last = 0;
+    const bars = progressBars();
     const r = await embed({
       model,
       dataset,
       layer: opts.layer,
       out: opts.out,
       ...dataOptions(opts),
-      onProgress: (done) => {
-        bar.tick(done - last);
-        last = done;
-      },
+      onProgress: bars.onProgress,
     });
-    bar.stop();
+    bars.stop();
     info(`${r.count} faces embedded (${r.featureLength}-d, ${r.imagesPerSecond.toFixed(1)} img/s), ${r.skipped.length} skipped`);
     for (const s of r.skipped.slice(0, 5)) info(`  skipped ${s.id}: ${s.reason}`);
     result(r.files.features);

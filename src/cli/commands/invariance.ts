@@ -5,22 +5,7 @@ import { openDatasetArgs } from '../dataset-arg.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, modelFromOptions, dataOptions, intArg } from '../options.js';
-import { progress, type Progress } from '../progress.js';
-
-/** One progress bar per stage, fed with (stage, done, total) callbacks; shared by the probe commands. */
-export function stageBars(): { onProgress: (stage: string, done: number, total: number) => void; stop: () => void } {
-  const bars: Partial<Record<string, { bar: Progress; last: number }>> = {};
-  return {
-    onProgress(stage, done, total) {
-      const b = (bars[stage] ??= { bar: progress(stage, total), last: 0 });
-      b.bar.tick(done - b.last);
-      b.last = done;
-    },
-    stop() {
-      for (const b of Object.values(bars)) b?.bar.stop();
-    },
-  };
-}
+import { progressBars } from '../progress.js';
 
 export function registerInvariance(program: Command): void {
   const cmd = program
@@ -47,7 +32,7 @@ export function registerInvariance(program: Command): void {
     const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     if (opts.limit !== undefined) dataset.items = selectItems(dataset.items, { limit: opts.limit });
-    const bars = stageBars();
+    const bars = progressBars();
     const r = await invariance({
       model,
       dataset,

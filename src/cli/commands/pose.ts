@@ -4,7 +4,7 @@ import { openDataset } from '../../data/datasets/index.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, modelFromOptions, dataOptions, intArg } from '../options.js';
-import { stageBars } from './invariance.js';
+import { progressBars } from '../progress.js';
 
 export function registerPose(program: Command): void {
   const cmd = program
@@ -27,7 +27,7 @@ export function registerPose(program: Command): void {
     if (opts.metric !== 'cosine' && opts.metric !== 'euclidean') throw new UserError(`--metric must be cosine or euclidean (got "${opts.metric}")`);
     const model = await modelFromOptions(opts);
     const dataset = await openDataset(datasetArg);
-    const bars = stageBars();
+    const bars = progressBars();
     const r = await pose({
       model,
       dataset,

@@ -4,7 +4,7 @@ import { sweep } from '../../analyses/sweep/sweep.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
-import { progress } from '../progress.js';
+import { progressBars } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
 function parseShard(s: string): { index: number; count: number } {
@@ -26,8 +26,8 @@ export function registerSweep(program: Command): void {
     const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     const shard = opts.shard ? parseShard(opts.shard) : undefined;
-    let bar: ReturnType<typeof progress> | undefined;
-    let last = 0;
+    const bars = progressBars();
+    let started = false;
     const r = await sweep({
       model,
       dataset,
@@ -35,15 +35,14 @@ export function registerSweep(program: Command): void {
       layers: opts.layers,
       ...dataOptions(opts),
       shard,
-      onProgress: (done, total) => {
+      onProgress: (e) => {
         // The first call reports the items an interrupted run already finished.
-        if (!bar && done > 0) info(`resuming after ${done} items`);
-        bar ??= progress('sweep', total);
-        bar.tick(done - last);
-        last = done;
+        if (!started && e.done > 0) info(`resuming after ${e.done} items`);
+        started = true;
+        bars.onProgress(e);
       },
     });
-    bar?.stop();
+    bars.stop();
     if (r.alreadyComplete) info(`${opts.out} already holds this complete sweep (${r.rows} rows); nothing to do`);
     else info(`swept ${r.rows} images x ${r.manifest.layers.length} layers in ${r.seconds.toFixed(1)} s, ${r.skipped} skipped`);
     result(r.dir);

@@ -6,7 +6,7 @@ import { looksLikePairList, readPairList } from '../../data/datasets/pair-list.j
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
-import { progress, type Progress } from '../progress.js';
+import { progressBars } from '../progress.js';
 
 export function registerVerify(program: Command): void {
   const cmd = program
@@ -27,7 +27,7 @@ export function registerVerify(program: Command): void {
     const dataset = isPairList
       ? await readPairList(opts.pairs, where)
       : await openDataset(where ?? opts.pairs, opts.pairs ? { pairsFile: opts.pairs } : {});
-    const bars: Partial<Record<string, { bar: Progress; last: number }>> = {};
+    const bars = progressBars();
     const r = await verify({
       model,
       dataset,
@@ -35,13 +35,9 @@ export function registerVerify(program: Command): void {
       layers: opts.layers,
       flip: opts.flip,
       ...dataOptions(opts),
-      onProgress: (stage, done, total) => {
-        const b = (bars[stage] ??= { bar: progress(stage, total), last: 0 });
-        b.bar.tick(done - b.last);
-        b.last = done;
-      },
+      onProgress: bars.onProgress,
     });
-    for (const b of Object.values(bars)) b?.bar.stop();
+    bars.stop();
     info(`${r.pairs.used} pairs in ${r.pairs.folds} folds (${r.pairs.dropped} dropped); ${r.undetected.length} images had no detected face (centre-cropped)`);
     info(`time: align ${r.seconds.align.toFixed(1)} s, features ${r.seconds.features.toFixed(1)} s, metrics ${r.seconds.metrics.toFixed(1)} s`);
     for (const l of r.layers) {

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { writeChart, type ChartSpec } from '../plot.js';
+import { writeChart, type ChartSpec } from '../../figures/plot.js';
 import { esc } from './escape.js';
 
 export const ASSET_DIR = 'report';

@@ -4,7 +4,7 @@
  * are referenced by relative paths inside the directory; charts are rendered into `report/`.
  * Sections follow the paper's order; a section without data says so and why.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ASSET_DIR, Assets } from './assets.js';
 import { renderPage } from './page.js';
@@ -18,6 +18,7 @@ import { maximizeSection } from './sections/maximize.js';
 import { overviewSection } from './sections/overview.js';
 import { poseSection } from './sections/pose.js';
 import { similaritySection } from './sections/similarity.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 
 /** Section builders in page order: the run, then the paper's order. */
 export const SECTION_BUILDERS = [overviewSection, featuresSection, invarianceSection, discriminationSection, correspondenceSection, poseSection, maximizeSection, similaritySection];
@@ -50,7 +51,7 @@ export async function buildReportDetailed(resultsDir: string): Promise<ReportBui
   const title = `facelens report${model ? `: ${model}` : ''}`;
   const subtitle = `Zhong & Deng's analyses of a face-recognition CNN, per layer and neuron. Results: ${path.basename(res.dir)}${res.run ? `, ${res.run.date}` : ''}.`;
   const file = path.join(res.dir, 'index.html');
-  await writeFile(file, renderPage(title, subtitle, sections));
+  await writeFileAtomic(file, renderPage(title, subtitle, sections));
   return { file, sections, images: assets.referenced };
 }
 

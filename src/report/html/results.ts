@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readJson } from '../../io/json.js';
-import type { RunRecord, StepRecord } from '../../demo/run-log.js';
+import type { RunRecord, StepRecord } from '../../results/run-record.js';
 
 export class Results {
   private constructor(

@@ -1,5 +1,5 @@
 /** Fetching the results index and the results' files (under /files/). */
-import type { ResultsIndex } from '../index-types.js';
+import type { ResultsIndex } from '../../results/explorer-index.js';
 
 /** URL of a results file from its '/'-separated path relative to the results root. */
 export function fileUrl(rel: string): string {

@@ -1,5 +1,5 @@
 /**
- * Geometry of the atlas mosaic (src/analyses/atlas/mosaic.ts: tiles on a cols x rows grid, a
+ * Geometry of the atlas mosaic (src/figures/mosaic.ts: tiles on a cols x rows grid, a
  * 2-pixel gap between and around them) and a thumbnail of one tile cut out of it by CSS.
  */
 import { h } from './dom.js';

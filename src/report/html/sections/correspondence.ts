@@ -1,21 +1,16 @@
 /** Correspondence (paper Sec. 3.5, Table I): Delta of part occlusions vs random occlusions. */
-import type { ChartSpec } from '../../plot.js';
+import type { ChartSpec } from '../../../figures/plot.js';
+import type { CorrespondenceSummary } from '../../../results/summaries.js';
 import type { Assets } from '../assets.js';
 import { num } from '../escape.js';
 import type { Results } from '../results.js';
 import { table, type Section } from '../section.js';
 
-interface CorrSummary {
-  parameters?: { model?: string; layers?: string[]; maskShape?: string; fill?: string; randomMasks?: { draws?: number; seed?: string; placement?: string }; delta?: string; signZeroRule?: { main?: string } };
-  images?: string[];
-  rows?: { mask: string; layers: { layer: string; delta_mean: number | null; delta_std: number | null }[] }[];
-}
-
 const PARTS = ['left_eye', 'right_eye', 'nose', 'mouth'];
 
 export async function correspondenceSection(res: Results, assets: Assets): Promise<Section> {
   const base = { id: 'correspondence', title: 'Correspondence of face parts', paper: 'Sec. 3.5, Table I' };
-  const s = await res.json<CorrSummary>('correspondence', 'summary.json');
+  const s = await res.json<CorrespondenceSummary>('correspondence', 'summary.json');
   const rows = (s?.rows ?? []).filter((r) => !r.mask.includes('#'));
   if (!s || rows.length === 0) return { ...base, ...res.absence('correspondence', 'no correspondence/summary.json (run `facelens correspondence IMAGES --out DIR/correspondence`)') };
   const layers = rows[0]!.layers.map((c) => c.layer);

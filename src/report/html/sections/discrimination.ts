@@ -1,15 +1,10 @@
 /** Discrimination (paper Sec. 3.4, Table II): per-layer verification accuracy. */
-import type { ChartSpec } from '../../plot.js';
+import type { ChartSpec } from '../../../figures/plot.js';
+import type { VerifySummary } from '../../../results/summaries.js';
 import type { Assets } from '../assets.js';
 import { num, pct } from '../escape.js';
 import type { Results } from '../results.js';
 import { table, type Section } from '../section.js';
-
-interface VerifySummary {
-  parameters?: { model?: string; dataset?: { kind?: string; root?: string; pairs?: number; folds?: number }; similarity?: string; flip?: unknown; protocol?: string };
-  layers?: { layer: string; dims: number; accuracy_mean: number; accuracy_std: number; auc: number; 'tar_at_far_1e-3': number }[];
-  pairs?: { used: number; dropped: number; folds: number };
-}
 
 export async function discriminationSection(res: Results, assets: Assets): Promise<Section> {
   const base = { id: 'discrimination', title: 'Discrimination: verification accuracy per layer', paper: 'Sec. 3.4, Table II' };

@@ -1,21 +1,10 @@
 /** Features per layer (paper Sec. 3.1, Fig. 3): each layer's atlas mosaics. */
-import type { NeuronAtlas } from '../../../analyses/atlas/atlas.js';
+import type { NeuronAtlas } from '../../../results/neuron-atlas.js';
+import type { AtlasSummary } from '../../../results/summaries.js';
 import type { Assets } from '../assets.js';
 import { esc, num } from '../escape.js';
 import type { Results } from '../results.js';
 import type { Section } from '../section.js';
-
-interface AtlasSummary {
-  model?: string;
-  layer?: { name: string; shape?: number[]; rf?: { size: number; stride: number } };
-  neurons?: number[];
-  neuronSelection?: string;
-  n?: number;
-  mode?: string;
-  dataset?: { kind?: string; items?: number };
-  perNeuron?: { neuron: number; variance?: number; topValue?: number }[];
-  layout?: { tsne?: { seed?: number } };
-}
 
 /** Mosaics shown per layer. */
 export const MOSAICS_PER_LAYER = 3;

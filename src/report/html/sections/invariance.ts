@@ -1,28 +1,15 @@
 /** Invariance (paper Sec. 3.3, Fig. 4): distance to the untransformed face per layer. */
-import { lineChart } from '../../plot.js';
+import { lineChart } from '../../../figures/plot.js';
+import type { InvarianceSummary } from '../../../results/summaries.js';
 import type { Assets } from '../assets.js';
 import type { Results } from '../results.js';
 import type { Section } from '../section.js';
-
-interface InvSummary {
-  parameters?: {
-    model?: string;
-    layers?: string[];
-    transforms?: Record<string, { values: number[]; unit: string; mapping?: string }>;
-    borderFill?: string;
-    distance?: string;
-    appliedTo?: string;
-  };
-  images?: { id: string }[];
-  transforms?: { transform: string; unit: string; values: number[]; layers: { layer: string; mean: (number | null)[] }[] }[];
-  betweenImages?: { layer: string; mean: number | null }[];
-}
 
 const TITLES: Record<string, string> = { translate_y: 'vertical translation (px)', rotate: 'in-plane rotation (deg)', scale: 'scale (x)' };
 const IDENTITY: Record<string, number> = { translate_y: 0, rotate: 0, scale: 1 };
 
 /** Per transform: the value farthest from identity, and each layer's distance there relative to the between-face distance. */
-export function invarianceExtremes(s: InvSummary): { transform: string; value: number; unit: string; layers: { layer: string; relative: number }[] }[] {
+export function invarianceExtremes(s: InvarianceSummary): { transform: string; value: number; unit: string; layers: { layer: string; relative: number }[] }[] {
   const ref = new Map((s.betweenImages ?? []).map((r) => [r.layer, r.mean]));
   return (s.transforms ?? []).map((t) => {
     const id = IDENTITY[t.transform] ?? 0;
@@ -41,7 +28,7 @@ export function invarianceExtremes(s: InvSummary): { transform: string; value: n
 
 export async function invarianceSection(res: Results, assets: Assets): Promise<Section> {
   const base = { id: 'invariance', title: 'Invariance to translation, rotation and scale', paper: 'Sec. 3.3, Fig. 4' };
-  const s = await res.json<InvSummary>('invariance', 'summary.json');
+  const s = await res.json<InvarianceSummary>('invariance', 'summary.json');
   if (!s?.transforms?.length) return { ...base, ...res.absence('invariance', 'no invariance/summary.json (run `facelens invariance IMAGES --out DIR/invariance`)') };
   const order = s.parameters?.layers ?? res.layerOrder;
   const charts: string[] = [];

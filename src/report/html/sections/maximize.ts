@@ -3,7 +3,8 @@
  * JSONs (`maximize` entries, paths relative to the JSON), then any other results in maximize/<layer>/.
  */
 import path from 'node:path';
-import type { NeuronAtlas } from '../../../analyses/atlas/atlas.js';
+import type { NeuronAtlas } from '../../../results/neuron-atlas.js';
+import type { MaximizeSummary } from '../../../results/summaries.js';
 import type { Assets } from '../assets.js';
 import { esc, num } from '../escape.js';
 import type { Results } from '../results.js';
@@ -21,18 +22,6 @@ export interface AmEntry {
   summary?: string;
   initialActivation: number;
   finalActivation: number;
-}
-
-interface AmSummary {
-  layer?: string;
-  neuron?: number;
-  facet?: number | null;
-  init?: string;
-  readout?: string;
-  params?: Record<string, unknown>;
-  schedule?: string;
-  initialActivation?: number;
-  finalActivation?: number;
 }
 
 const join = (...p: string[]) => path.posix.normalize(path.posix.join(...p));
@@ -59,7 +48,7 @@ export async function collectAm(res: Results): Promise<AmEntry[]> {
       const stem = m[1]!;
       const image = join('maximize', layer, `${stem}.png`);
       if (seen.has(image)) continue;
-      const s = await res.json<AmSummary>('maximize', layer, f);
+      const s = await res.json<MaximizeSummary>('maximize', layer, f);
       if (!s) continue;
       seen.add(image);
       out.push({
@@ -96,7 +85,7 @@ export async function maximizeSection(res: Results, assets: Assets): Promise<Sec
   const up = gains.filter((e) => e.finalActivation > e.initialActivation).length;
   const meanGain = gains.reduce((a, e) => a + (e.finalActivation - e.initialActivation), 0) / Math.max(1, gains.length);
   const first = entries[0]!;
-  const s = first.summary ? await res.json<AmSummary>(...first.summary.split('/')) : undefined;
+  const s = first.summary ? await res.json<MaximizeSummary>(...first.summary.split('/')) : undefined;
   const p = s?.params ?? {};
   const layers = [...new Set(entries.map((e) => e.layer))];
   return {

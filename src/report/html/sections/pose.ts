@@ -1,23 +1,10 @@
 /** Pose (paper Sec. 3.6, Fig. 6): frontal/profile k-NN accuracy per layer. */
-import type { ChartSpec } from '../../plot.js';
+import type { ChartSpec } from '../../../figures/plot.js';
+import type { PoseGroup, PoseSummary } from '../../../results/summaries.js';
 import type { Assets } from '../assets.js';
 import { pct } from '../escape.js';
 import type { Results } from '../results.js';
 import { table, type Section } from '../section.js';
-
-interface Group {
-  n: number;
-  bestK: number;
-  bestk_cv_accuracy: number;
-  nested_accuracy: number;
-  majority_baseline: number;
-}
-interface PoseSummary {
-  parameters?: { model?: string; identityFilter?: string; metric?: string; ks?: number[]; folds?: number; seed?: string; dataset?: { root?: string } };
-  images?: number;
-  identities?: string[];
-  layers?: { layer: string; dims: number; pooled: Group; identities: ({ group: string } & Group)[] }[];
-}
 
 export async function poseSection(res: Results, assets: Assets): Promise<Section> {
   const base = { id: 'pose', title: 'Pose: frontal vs profile per layer', paper: 'Sec. 3.6, Fig. 6' };

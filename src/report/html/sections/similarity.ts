@@ -1,26 +1,15 @@
 /** Neuron similarity (paper Sec. 3.8, eq. 2, Fig. 8): heatmaps per layer. */
+import type { SimilaritySummary } from '../../../results/summaries.js';
 import type { Assets } from '../assets.js';
 import { esc, num } from '../escape.js';
 import type { Results } from '../results.js';
 import { table, type Section } from '../section.js';
 
-interface SimSummary {
-  parameters?: { model?: string; n?: number; formula?: string; ordering?: string; zeroDenominatorRule?: string };
-  layer?: string;
-  neurons?: number;
-  images?: number;
-  n?: number;
-  meanOffDiagonal?: number;
-  redundant?: { i: number; j: number; s: number }[];
-  independent?: { neuron: number; meanSimilarity: number }[];
-  dead?: number[];
-}
-
 export async function similaritySection(res: Results, assets: Assets): Promise<Section> {
   const base = { id: 'similarity', title: 'Neuron similarity', paper: 'Sec. 3.8, eq. 2, Fig. 8, Table III' };
-  const found: { layer: string; s: SimSummary }[] = [];
+  const found: { layer: string; s: SimilaritySummary }[] = [];
   for (const layer of await res.layersIn('similarity')) {
-    const s = await res.json<SimSummary>('similarity', layer, 'summary.json');
+    const s = await res.json<SimilaritySummary>('similarity', layer, 'summary.json');
     if (s) found.push({ layer, s });
   }
   if (found.length === 0) return { ...base, ...res.absence('similarity', 'no similarity/<layer>/summary.json (run `facelens similarity --sweep DIR/sweep --layer L --out DIR/similarity/L`)') };

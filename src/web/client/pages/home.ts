@@ -1,5 +1,5 @@
 /** The start page: the layers with what each has, the probes, the report, the run. */
-import type { ResultsIndex } from '../../index-types.js';
+import type { ResultsIndex } from '../../../results/explorer-index.js';
 import { fetchJson, fileUrl } from '../api.js';
 import { h, message } from '../dom.js';
 import { links } from '../router.js';

@@ -1,5 +1,5 @@
 /** One layer: the grid of its atlas neurons (top tile or AM thumbnail), links to its other results. */
-import type { LayerEntry, NeuronEntry } from '../../index-types.js';
+import type { LayerEntry, NeuronEntry } from '../../../results/explorer-index.js';
 import { fileUrl } from '../api.js';
 import { fmt, h, message } from '../dom.js';
 import { links } from '../router.js';

@@ -2,8 +2,8 @@
  * One neuron: its top-n mosaic in the t-SNE grid layout (hover: image id, value, rank), the
  * projection-mode switch, its activation-maximisation images, its most similar neurons.
  */
-import type { AtlasMaximizeEntry, NeuronAtlas } from '../../../analyses/atlas/atlas.js';
-import type { LayerEntry } from '../../index-types.js';
+import type { AtlasMaximizeEntry, NeuronAtlas } from '../../../results/neuron-atlas.js';
+import type { LayerEntry } from '../../../results/explorer-index.js';
 import { dirOf, fetchJson, fileUrl, joinRel } from '../api.js';
 import { fmt, h, message } from '../dom.js';
 import { links } from '../router.js';

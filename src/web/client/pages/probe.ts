@@ -1,5 +1,5 @@
 /** A probe folder (invariance, correspondence, verify, pose): its charts, tables and parameters. */
-import type { ProbeEntry } from '../../index-types.js';
+import type { ProbeEntry } from '../../../results/explorer-index.js';
 import { fetchJson, fetchText, fileUrl } from '../api.js';
 import { h, message } from '../dom.js';
 import { markdownTables } from '../markdown-table.js';

@@ -3,7 +3,7 @@
  * the clustered order (hover: the pair and S; click: the row neuron's page), the most redundant
  * pairs and most independent neurons, and the static heatmap PNG.
  */
-import type { LayerEntry } from '../../index-types.js';
+import type { LayerEntry } from '../../../results/explorer-index.js';
 import { fetchBytes, fetchJson, fileUrl } from '../api.js';
 import { ramp } from '../colour.js';
 import { fmt, h, message } from '../dom.js';

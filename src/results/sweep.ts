@@ -10,7 +10,7 @@
  * merged one and an uninterrupted one end byte-identical. Run times go to run-log.jsonl.
  */
 import path from 'node:path';
-import type { ModelSpec, ProbeLayer, ReceptiveField } from '../../models/face-model.js';
+import type { ModelSpec, ProbeLayer, ReceptiveField } from '../models/face-model.js';
 
 export const SWEEP_FORMAT = 'facelens-sweep/1';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { heatmapPng, rampColour } from '../../src/report/heatmap.ts';
+import { heatmapPng, rampColour } from '../../src/figures/heatmap.ts';
 
 test('ramp runs from dark purple (0) to yellow (1) and clamps outside', () => {
   assert.deepEqual(rampColour(0), [68, 1, 84]);

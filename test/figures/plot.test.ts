@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { chartSvg, lineChart, writeChart } from '../../src/report/plot.ts';
+import { chartSvg, lineChart, writeChart } from '../../src/figures/plot.ts';
 
 const spec = lineChart({
   title: 'cosine distance vs shift',

@@ -2,10 +2,10 @@
  * Charts: Vega-Lite specs rendered headless to SVG by Vega (no browser, no canvas), and to PNG
  * by sharp. The report inlines the SVG; the commands write the PNG next to their results.
  */
-import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export type ChartSpec = TopLevelSpec;
 
@@ -21,8 +21,8 @@ export async function chartSvg(spec: ChartSpec): Promise<string> {
 /** Renders the chart and writes `<base>.png` and `<base>.svg`; returns the SVG text. */
 export async function writeChart(spec: ChartSpec, base: string, scale = 2): Promise<string> {
   const svg = await chartSvg(spec);
-  await writeFile(`${base}.svg`, svg);
-  await sharp(Buffer.from(svg), { density: 72 * scale }).png().toFile(`${base}.png`);
+  await writeFileAtomic(`${base}.svg`, svg);
+  await writeFileAtomic(`${base}.png`, await sharp(Buffer.from(svg), { density: 72 * scale }).png().toBuffer());
   return svg;
 }
 

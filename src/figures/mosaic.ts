@@ -1,6 +1,6 @@
 /** The atlas mosaic: one tile per sample, placed at its grid cell (t-SNE layout). */
 import sharp, { type OverlayOptions } from 'sharp';
-import type { RgbImage } from '../../data/image.js';
+import type { RgbImage } from '../data/image.js';
 
 export interface MosaicOptions {
   cols: number;
