@@ -25,6 +25,7 @@ import { benchProjection } from './projection.js';
 import { sweepPeakRss } from './sweep-rss.js';
 import { verifyEndToEnd } from './verify-time.js';
 import { benchAmStep } from './am-step.js';
+import { benchKernels } from './kernels.js';
 import { engineNeuronGradient, tfGraphNeuronGradient } from '../src/analyses/maximize/maximize.js';
 import { TfGraph } from '../src/engine/tf-graph.js';
 import { findProbe } from '../src/models/face-model.js';
@@ -528,6 +529,18 @@ async function main(): Promise<void> {
     }
   }
 
+  // The TF.js WASM gradient kernels facelens replaces, against the built-in ones.
+  let kernels: Awaited<ReturnType<typeof benchKernels>> | { failed: string } | undefined;
+  if (!values['no-tfjs']) {
+    log('TF.js gradient kernels: ours vs built-in...');
+    try {
+      kernels = await benchKernels({ reps: values.quick ? 2 : 3 });
+      for (const k of kernels) log(`${k.case}: ours ${k.ours_ms.toFixed(1)} ms, built-in ${k.builtin_ms.toFixed(1)} ms (x${k.speedup.toFixed(1)})`);
+    } catch (e) {
+      kernels = { failed: errorText(e) };
+    }
+  }
+
   // Issue 8's memory target: a sweep's peak RSS is flat in the number of images.
   if (names.includes('dlib-resnet') && models['dlib-resnet'] && !('failed' in models['dlib-resnet'])) {
     const rss: Record<string, number> = {};
@@ -623,6 +636,7 @@ async function main(): Promise<void> {
     models,
     projection,
     am_step: amStep,
+    kernels,
   };
   // settings.iterations carries the load functions; keep only the numbers.
   const json = JSON.stringify(results, (k, v) => (k === 'load' ? undefined : v), 2);

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dataset, SkippedItem } from '../data/dataset.js';
 import { alignedFaces } from '../data/faces.js';
-import { runBatches, sliceImage } from '../engine/batch-runner.js';
+import { runBatches, sliceImage, DEFAULT_BATCH } from '../engine/batch-runner.js';
 import { OrtEngine } from '../engine/ort-engine.js';
 import { NpyAppender } from '../io/npy.js';
 import { writeJsonAtomic } from '../io/json.js';
@@ -62,7 +62,7 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
       opts.onProgress?.({ stage: 'embed', done: ids.length + skipped.length, total });
     },
   });
-  await runBatches(engine, faces, [probe.name], opts.batch ?? 8, async (records, out) => {
+  await runBatches(engine, faces, [probe.name], opts.batch ?? DEFAULT_BATCH, async (records, out) => {
     const t = out[probe.name];
     for (let i = 0; i < records.length; i++) {
       await writer.append(sliceImage(t, i));
@@ -95,7 +95,7 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
       layer: probe.name,
       preprocessing: opts.model.preprocessing,
       alignment: opts.detect === false ? 'none (centre crop)' : opts.model.alignment,
-      batch: opts.batch ?? 8,
+      batch: opts.batch ?? DEFAULT_BATCH,
     },
     ...result,
   });

@@ -5,7 +5,7 @@
  * (insightface's evaluator does the same with embeddings).
  */
 import type { RgbImage } from '../data/image.js';
-import { runBatches } from '../engine/batch-runner.js';
+import { runBatches, DEFAULT_BATCH } from '../engine/batch-runner.js';
 import { OrtEngine } from '../engine/ort-engine.js';
 import type { FaceModel, ProbeLayer } from '../models/face-model.js';
 import type { FeatureMatrix } from './metrics/matrix.js';
@@ -49,7 +49,7 @@ export async function layerFeatures(
     opts.flip ? [{ face, row, copy: 0 }, { face: mirror(face), row, copy: 1 }] : [{ face, row, copy: 0 }],
   );
   let done = 0;
-  await runBatches(engine, records, layers.map((l) => l.name), opts.batch ?? 8, (batch, res) => {
+  await runBatches(engine, records, layers.map((l) => l.name), opts.batch ?? DEFAULT_BATCH, (batch, res) => {
     for (const l of layers) {
       const m = out.get(l.name)!;
       const d = m.cols / copies;

@@ -38,7 +38,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--debug', 'print stack traces on errors')
     .option('--quiet', 'no progress bars')
     .hook('preAction', (cmd) => setQuiet(Boolean(cmd.opts().quiet)))
-    .showHelpAfterError('(run with --help for usage)');
+    // A usage error (bad option value, unknown option, missing argument) is one line.
+    .configureOutput({ outputError: (str, write) => write(`facelens: ${str.trim().split('\n')[0]} (see --help)\n`) });
   registerDemo(program);
   registerModels(program);
   registerAlign(program);

@@ -1,25 +1,86 @@
-/** Options shared by several commands, so every command spells them the same way. */
-import type { Command } from 'commander';
+/**
+ * The option catalogue: every option more than one command takes is defined here once, so every
+ * command spells, checks and documents it the same way. Values are checked while commander
+ * parses (InvalidArgumentError, `.choices()`), so a bad value is a one-line usage error naming
+ * the option, never an "internal error". Defaults come from the analyses' own defaults objects.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_BATCH } from '../engine/batch-runner.js';
+import { UserError } from '../core/errors.js';
 import type { FaceModel } from '../models/face-model.js';
 import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
-import { UserError } from '../core/errors.js';
 
-export interface CommonOptions {
-  model: string;
-  out: string;
-  batch: number;
-  detect: boolean;
-  cache: boolean;
-  cacheDir?: string;
-}
+// ---------------------------------------------------------------------------------------------
+// Number parsers (commander argParsers)
 
-export function intArg(name: string) {
+/** A number parser that accepts what `check` accepts and says `what` it wanted otherwise. */
+export function numberArg(name: string, check: (n: number) => boolean, what: string) {
   return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${v}"`);
+    const n = v.trim() === '' ? NaN : Number(v);
+    if (!Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${name} must be ${what}, got "${v}"`);
     return n;
   };
 }
+export const intArg = (name: string) => numberArg(name, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+export const nonNegativeInt = (name: string) => numberArg(name, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
+export const positiveNumber = (name: string) => numberArg(name, (n) => n > 0, 'a positive number');
+export const nonNegativeNumber = (name: string) => numberArg(name, (n) => n >= 0, 'a non-negative number');
+
+// ---------------------------------------------------------------------------------------------
+// The shared options
+
+/** `-l, --layers <names>`: comma-separated probe layers or "all" (default all). */
+export function addLayersOption(cmd: Command): Command {
+  return cmd.option('-l, --layers <names>', 'comma-separated probe layers, or "all"', 'all');
+}
+
+/** `-l, --layer <name>`: one probe layer; required unless a default is given. */
+export function addLayerOption(cmd: Command, description = 'probe layer', defaultLayer?: string): Command {
+  return defaultLayer === undefined ? cmd.requiredOption('-l, --layer <name>', description) : cmd.option('-l, --layer <name>', description, defaultLayer);
+}
+
+/** `-o, --out <dir>`; `defaultDir` undefined: required (or computed by the command when `optional`). */
+export function addOutOption(cmd: Command, defaultDir: string | undefined, description = 'output folder', optional = false): Command {
+  if (defaultDir !== undefined) return cmd.option('-o, --out <dir>', description, defaultDir);
+  return optional ? cmd.option('-o, --out <dir>', description) : cmd.requiredOption('-o, --out <dir>', description);
+}
+
+/** `--seed <n>`: a non-negative integer, the same type in every command. */
+export function addSeedOption(cmd: Command, description: string, defaultSeed = 0, flag = '--seed'): Command {
+  return cmd.option(`${flag} <n>`, description, nonNegativeInt(flag), defaultSeed);
+}
+
+/** An option whose value must be one of `choices`. */
+export function addChoiceOption(cmd: Command, flags: string, description: string, choices: readonly string[], defaultValue?: string): Command {
+  const o = new Option(flags, description).choices(choices);
+  return cmd.addOption(defaultValue === undefined ? o : o.default(defaultValue));
+}
+
+export interface DataOptionSet {
+  /** --no-detect (default true). */
+  detect?: boolean;
+  /** -b, --batch (default true); the command must use it when it offers it. */
+  batch?: boolean;
+  batchDescription?: string;
+}
+
+/** The data options: --no-detect, --no-cache, --cache-dir, -b/--batch (each only where it is used). */
+export function addDataOptions(cmd: Command, set: DataOptionSet = {}): Command {
+  if (set.detect ?? true) cmd.option('--no-detect', 'treat images as already-aligned crops (resize + centre crop)');
+  cmd
+    .option('--no-cache', 'do not read or write the aligned-face cache')
+    .option('--cache-dir <dir>', 'aligned-face cache (default $FACELENS_CACHE or ~/.cache/facelens/aligned)');
+  if (set.batch ?? true) cmd.option('-b, --batch <n>', set.batchDescription ?? 'images per forward batch', intArg('--batch'), DEFAULT_BATCH);
+  return cmd;
+}
+
+/** The options `addDataOptions` defines, picked from a command's parsed options. */
+export function dataOptions(opts: { batch?: number; detect?: boolean; cache: boolean; cacheDir?: string }) {
+  return { batch: opts.batch, detect: opts.detect, cache: opts.cache, cacheDir: opts.cacheDir };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model
 
 /** The options `addModelOption` defines. */
 export interface ModelOptions {
@@ -58,17 +119,4 @@ export function parseProbeArgs(values: string[] | undefined): Record<string, str
 /** Loads the model a command's `addModelOption` options name. */
 export function modelFromOptions(opts: ModelOptions): Promise<FaceModel> {
   return loadModel(opts.model, { weights: opts.weights, config: opts.modelConfig, probes: parseProbeArgs(opts.probe) });
-}
-
-export function addDataOptions(cmd: Command): Command {
-  return cmd
-    .option('--no-detect', 'treat images as already-aligned crops (resize + centre crop)')
-    .option('--no-cache', 'do not read or write the aligned-face cache')
-    .option('--cache-dir <dir>', 'aligned-face cache (default $FACELENS_CACHE or ~/.cache/facelens/aligned)')
-    .option('-b, --batch <n>', 'images per forward batch', intArg('--batch'), 8);
-}
-
-/** The options `addDataOptions` defines, picked from a command's parsed options. */
-export function dataOptions(opts: { batch: number; detect: boolean; cache: boolean; cacheDir?: string }) {
-  return { batch: opts.batch, detect: opts.detect, cache: opts.cache, cacheDir: opts.cacheDir };
 }

@@ -23,3 +23,12 @@ export function mulberry32(seed: number): () => number {
 export function seededStream(key: string | number): () => number {
   return seedrandom(String(key));
 }
+
+/**
+ * The text key of a user seed for the analyses that key `seededStream`s by text (correspondence
+ * masks, pose folds): seed n is `facelens-n` everywhere (CLI, demo, API), so a standalone command
+ * with the demo's --seed draws exactly what the demo drew. A string is taken as an explicit key.
+ */
+export function seedKey(seed: number | string): string {
+  return typeof seed === 'number' ? `facelens-${seed}` : seed;
+}

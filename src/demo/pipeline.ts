@@ -16,9 +16,10 @@ import { atlas } from '../analyses/atlas/atlas.js';
 import { facetInitImage, neuronFacets } from '../analyses/maximize/facets.js';
 import { maximize, type MaximizeParams } from '../analyses/maximize/maximize.js';
 import { writeMaximizeOutputs } from '../analyses/maximize/output.js';
-import { correspondence } from '../analyses/probes/correspondence.js';
+import { correspondence, CORRESPONDENCE_DEFAULTS } from '../analyses/probes/correspondence.js';
 import { invariance } from '../analyses/probes/invariance.js';
-import { pose } from '../analyses/probes/pose.js';
+import { pose, POSE_DEFAULTS } from '../analyses/probes/pose.js';
+import { seedKey } from '../core/random.js';
 import { similarity } from '../analyses/similarity.js';
 import { sweep } from '../analyses/sweep/sweep.js';
 import { verify } from '../analyses/verify.js';
@@ -30,6 +31,7 @@ import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
 import { alignDemoFaces, type DemoFace } from './faces.js';
 import { demoPhotos } from './photos.js';
 import { RunLog, type RunRecord, type StepRecord } from './run-log.js';
+import { DEFAULT_BATCH } from '../engine/batch-runner.js';
 
 export interface DemoOptions {
   /** Results directory (default `facelens-report`). */
@@ -83,7 +85,10 @@ export interface DemoSummary {
 }
 
 /** The AM schedule of the demo: the module's defaults with fewer steps, to fit the time budget. */
-export const AM_DEFAULTS: Partial<MaximizeParams> = { steps: 50, octaves: 2, snapshots: 6 };
+export const AM_DEFAULTS = { steps: 50, octaves: 2, snapshots: 6 } satisfies Partial<MaximizeParams>;
+
+/** The demo's own choices (the analyses' defaults come from their modules), read by the CLI and run.json. */
+export const DEMO_DEFAULTS = { seed: 0, atlasNeurons: 8, topN: 50, amLayers: 3, amNeurons: 2, amFacets: 2, invarianceImages: 5 } as const;
 
 /**
  * Folders (and files) of a results directory the demo owns and clears before a run (the last four
@@ -99,71 +104,66 @@ export function topNFor(rows: number, cap: number): number {
   return Math.max(2, Math.min(cap, Math.floor(rows / 2)));
 }
 
-export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
-  const dir = path.resolve(opts.out ?? 'facelens-report');
-  const seed = opts.seed ?? 0;
-  const say = opts.log ?? (() => {});
-  const model = typeof opts.model === 'object' ? opts.model : await loadModel(opts.model ?? DEFAULT_MODEL);
-  const photos = opts.photos ?? demoPhotos();
-  const atlasNeurons = opts.atlasNeurons ?? 8;
-  const topCap = opts.topN ?? 50;
-  const amSchedule: Partial<MaximizeParams> = { ...AM_DEFAULTS, ...opts.am, seed };
-  const amNeurons = opts.amNeurons ?? 2;
-  const amFacets = opts.amFacets ?? 2;
-  const batch = opts.batch ?? 8;
-  const dataCache = { cache: opts.cache ?? true, cacheDir: opts.cacheDir };
+/** What the steps share: the run's inputs, and what earlier steps found. */
+interface DemoContext {
+  opts: DemoOptions;
+  dir: string;
+  seed: number;
+  model: FaceModel;
+  log: RunLog;
+  photos: DatasetItem[];
+  atlasNeurons: number;
+  topCap: number;
+  amNeurons: number;
+  amFacets: number;
+  amSchedule: Partial<MaximizeParams>;
+  batch: number;
+  dataCache: { cache: boolean; cacheDir?: string };
+  sweepDir: string;
+  /** Found by the align step. */
+  faces: DemoFace[];
+  /** Found by the sweep step. */
+  sweepRows: number;
+  sweepLayers: { name: string; spatial: boolean; kind: string }[];
+  /** The atlas' neurons of each layer (for AM). */
+  atlasNeuronsOf: Map<string, number[]>;
+}
 
-  for (const p of RESULT_PARTS) await rm(path.join(dir, p), { recursive: true, force: true });
-  const log = new RunLog(
-    dir,
-    {
-      command: 'demo',
-      seed,
-      model: model.name,
-      datasets: {
-        demo: { photos: photos.map((p) => p.id), source: photos[0] ? path.dirname(photos[0].path) : '' },
-        ...(opts.lfw ? { lfw: path.resolve(opts.lfw) } : {}),
-        ...(opts.cfp ? { cfp: path.resolve(opts.cfp) } : {}),
-        ...(opts.dataset ? { dataset: path.resolve(opts.dataset) } : {}),
-      },
-      options: { atlasNeurons, topN: topCap, amLayers: opts.amLayers ?? 3, amNeurons, amFacets, am: amSchedule, layers: opts.layers ?? 'all', batch },
-      budgetSeconds: BUDGET_SECONDS,
-    },
-    say,
-  );
-  await log.save();
+/** The faces, best detector score first. */
+const byScore = (ctx: DemoContext): DemoFace[] => [...ctx.faces].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+const facePaths = (ctx: DemoContext, list: DemoFace[]): string[] => list.map((f) => path.join(ctx.dir, f.file));
+const noSweep = (ctx: DemoContext): string => `no sweep (its step ${ctx.log.step('sweep')?.status ?? 'did not run'})`;
 
-  // 1. Faces of the demo photos.
-  let faces: DemoFace[] = [];
+/** Faces of the demo photos. */
+async function alignStep(ctx: DemoContext): Promise<void> {
+  const { log, photos, model, dir } = ctx;
   await log.run(
     { name: 'align', title: 'detect and align every face of the demo photos', parameters: { photos: photos.length, template: model.alignment.name, minConfidence: 0.5 }, output: 'faces' },
     async () => {
       const r = await alignDemoFaces(photos, model, dir);
-      faces = r.faces;
-      if (faces.length === 0) throw new Error(`no face found in the ${photos.length} demo photos`);
-      return { numbers: { faces: faces.length, photos: photos.length, skipped: r.skipped.length } };
+      ctx.faces = r.faces;
+      if (r.faces.length === 0) throw new Error(`no face found in the ${photos.length} demo photos`);
+      return { numbers: { faces: r.faces.length, photos: photos.length, skipped: r.skipped.length } };
     },
   );
-  const byScore = [...faces].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-  const facePaths = (list: DemoFace[]) => list.map((f) => path.join(dir, f.file));
+}
 
-  // 2. The sweep: the demo faces, or the larger dataset.
-  const sweepDir = path.join(dir, 'sweep');
+/** The sweep: the demo faces, or the larger dataset. */
+async function sweepStep(ctx: DemoContext): Promise<void> {
+  const { log, opts, model, sweepDir, batch, dataCache } = ctx;
   const sweepSource = opts.dataset ? 'dataset' : opts.lfw ? 'lfw' : 'demo faces';
   let swept: Dataset | undefined;
-  let sweepRows = 0;
-  let sweepLayers: { name: string; spatial: boolean; kind: string }[] = [];
   const sweepSpec = {
     name: 'sweep',
     title: `projection value + argmax of every neuron of ${opts.layers ? opts.layers.join(', ') : 'every probe layer'} on the ${sweepSource}`,
     parameters: { source: sweepSource, layers: opts.layers ?? 'all', batch },
     output: 'sweep',
   };
-  if (!opts.dataset && !opts.lfw && faces.length === 0) await log.skip(sweepSpec, 'no faces from the align step');
+  if (!opts.dataset && !opts.lfw && ctx.faces.length === 0) await log.skip(sweepSpec, 'no faces from the align step');
   else {
     await log.run(sweepSpec, async () => {
       const fromFaces = !opts.dataset && !opts.lfw;
-      swept = fromFaces ? await readImages(facePaths(faces)) : await openDataset((opts.dataset ?? opts.lfw)!, { allImages: false });
+      swept = fromFaces ? await readImages(facePaths(ctx, ctx.faces)) : await openDataset((opts.dataset ?? opts.lfw)!, { allImages: false });
       const r = await sweep({
         model,
         dataset: swept,
@@ -173,21 +173,22 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
         detect: !fromFaces,
         ...(fromFaces ? { cache: false } : dataCache),
       });
-      sweepRows = r.rows;
-      sweepLayers = r.manifest.layers.map((l) => ({ name: l.name, spatial: l.spatial, kind: l.kind }));
+      ctx.sweepRows = r.rows;
+      ctx.sweepLayers = r.manifest.layers.map((l) => ({ name: l.name, spatial: l.spatial, kind: l.kind }));
       return { numbers: { images: r.rows, skipped: r.skipped, layers: r.manifest.layers.length }, parameters: { dataset: { kind: swept.kind, root: swept.root, items: swept.items.length }, detect: !fromFaces } };
     });
   }
-  const topN = topNFor(sweepRows, topCap);
+}
 
-  // 3. Atlas of every swept layer.
-  const atlasNeuronsOf = new Map<string, number[]>();
-  const noSweep = `no sweep (its step ${log.step('sweep')?.status ?? 'did not run'})`;
-  if (sweepLayers.length === 0) {
-    await log.skip({ name: 'atlas', title: 'neuron atlas of every swept layer', parameters: {}, output: 'atlas' }, noSweep);
-    await log.skip({ name: 'similarity', title: 'neuron similarity matrices', parameters: {}, output: 'similarity' }, noSweep);
+/** Atlas of every swept layer. */
+async function atlasStep(ctx: DemoContext): Promise<void> {
+  const { log, opts, model, sweepDir, atlasNeurons, seed, dir, dataCache } = ctx;
+  const topN = topNFor(ctx.sweepRows, ctx.topCap);
+  if (ctx.sweepLayers.length === 0) {
+    await log.skip({ name: 'atlas', title: 'neuron atlas of every swept layer', parameters: {}, output: 'atlas' }, noSweep(ctx));
+    await log.skip({ name: 'similarity', title: 'neuron similarity matrices', parameters: {}, output: 'similarity' }, noSweep(ctx));
   }
-  for (const l of sweepLayers) {
+  for (const l of ctx.sweepLayers) {
     await log.run(
       {
         name: `atlas/${l.name}`,
@@ -207,14 +208,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
           model,
           ...(opts.dataset || opts.lfw ? dataCache : { cache: false }),
         });
-        atlasNeuronsOf.set(l.name, r.neurons);
+        ctx.atlasNeuronsOf.set(l.name, r.neurons);
         return { numbers: { neurons: r.neurons.join(' '), warnings: r.warnings.length } };
       },
     );
   }
+}
 
-  // 4. Similarity of every spatial layer and the embedding (cheap: from the sweep table).
-  for (const l of sweepLayers.filter((x) => x.spatial || x.kind === 'embedding')) {
+/** Similarity of every spatial layer and the embedding (cheap: from the sweep table). */
+async function similarityStep(ctx: DemoContext): Promise<void> {
+  const { log, sweepDir, dir } = ctx;
+  const topN = topNFor(ctx.sweepRows, ctx.topCap);
+  for (const l of ctx.sweepLayers.filter((x) => x.spatial || x.kind === 'embedding')) {
     await log.run(
       { name: `similarity/${l.name}`, title: `neuron similarity matrix of ${l.name} (eq. 2)`, parameters: { layer: l.name, n: topN }, output: `similarity/${l.name}` },
       async () => {
@@ -223,16 +228,19 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       },
     );
   }
+}
 
-  // 5. Invariance on the best-detected faces.
-  const invN = opts.invarianceImages ?? 5;
+/** Invariance on the best-detected faces. */
+async function invarianceStep(ctx: DemoContext): Promise<void> {
+  const { log, opts, model, dir, batch } = ctx;
+  const invN = opts.invarianceImages ?? DEMO_DEFAULTS.invarianceImages;
   const invSpec = { name: 'invariance', title: `translation / rotation / scale invariance per layer on ${invN} faces`, parameters: { images: invN, layers: 'all', border: 'replicate' }, output: 'invariance' };
-  if (faces.length === 0) await log.skip(invSpec, 'no faces from the align step');
+  if (ctx.faces.length === 0) await log.skip(invSpec, 'no faces from the align step');
   else {
     await log.run(invSpec, async () => {
       const r = await invariance({
         model,
-        dataset: await readImages(facePaths(byScore.slice(0, invN))),
+        dataset: await readImages(facePaths(ctx, byScore(ctx).slice(0, invN))),
         out: path.join(dir, 'invariance'),
         layers: 'all',
         detect: false,
@@ -245,19 +253,23 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       return { numbers: { images: r.images.length, ...(last ? { [`${last.layer} distance at ${rot!.values[rot!.values.length - 1]} deg`]: last.mean[last.mean.length - 1]!.toFixed(3) } : {}) } };
     });
   }
+}
 
-  // 6. Correspondence: needs landmarks, so the crops are re-detected (those that fail are left out).
-  const corrN = opts.correspondenceImages ?? 15;
-  const corrSpec = { name: 'correspondence', title: `occlusion correspondence (Delta) of eyes / nose / mouth vs random masks on ${corrN} faces`, parameters: { images: corrN, draws: 5, maskScale: 0.5, fill: 'grey', seed: `facelens-${seed}` }, output: 'correspondence' };
-  if (faces.length < 2) await log.skip(corrSpec, 'needs at least 2 faces');
+/** Correspondence: needs landmarks, so the crops are re-detected (those that fail are left out). */
+async function correspondenceStep(ctx: DemoContext): Promise<void> {
+  const { log, opts, model, dir, batch, seed } = ctx;
+  const C = CORRESPONDENCE_DEFAULTS;
+  const corrN = opts.correspondenceImages ?? C.images;
+  const corrSpec = { name: 'correspondence', title: `occlusion correspondence (Delta) of eyes / nose / mouth vs random masks on ${corrN} faces`, parameters: { images: corrN, draws: C.draws, maskScale: C.maskScale, fill: C.fill, seed: seedKey(seed) }, output: 'correspondence' };
+  if (ctx.faces.length < 2) await log.skip(corrSpec, 'needs at least 2 faces');
   else {
     await log.run(corrSpec, async () => {
       const r = await correspondence({
         model,
-        dataset: await readImages(facePaths(byScore.slice(0, corrN))),
+        dataset: await readImages(facePaths(ctx, byScore(ctx).slice(0, corrN))),
         out: path.join(dir, 'correspondence'),
         layers: 'all',
-        seed: `facelens-${seed}`,
+        seed,
         batch,
         cache: false,
       });
@@ -266,14 +278,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       return { numbers: { faces: r.images.length, layer: r.rows[0]!.layers[last]!.layer, 'Delta nose': cell('nose')?.toFixed(3) ?? '-', 'Delta random': cell('random')?.toFixed(3) ?? '-' } };
     });
   }
+}
 
-  // 7. Activation maximisation: the atlas' top neurons of the highest layers, facet init.
-  const amLayerNames = Array.isArray(opts.amLayers) ? opts.amLayers : sweepLayers.slice(-(opts.amLayers ?? 3)).map((l) => l.name);
-  if (amLayerNames.length === 0) await log.skip({ name: 'maximize', title: 'activation maximisation', parameters: {}, output: 'maximize' }, noSweep);
+/** Activation maximisation: the atlas' top neurons of the highest layers, facet init. */
+async function maximizeStep(ctx: DemoContext): Promise<void> {
+  const { log, opts, model, dir, sweepDir, amNeurons, amFacets, amSchedule, dataCache, seed } = ctx;
+  const amLayerNames = Array.isArray(opts.amLayers) ? opts.amLayers : ctx.sweepLayers.slice(-(opts.amLayers ?? DEMO_DEFAULTS.amLayers)).map((l) => l.name);
+  if (amLayerNames.length === 0) await log.skip({ name: 'maximize', title: 'activation maximisation', parameters: {}, output: 'maximize' }, noSweep(ctx));
   else {
     for (const layer of amLayerNames) {
       const atlasDir = path.join(dir, 'atlas', layer);
-      const neurons = (atlasNeuronsOf.get(layer) ?? []).slice(0, amNeurons);
+      const neurons = (ctx.atlasNeuronsOf.get(layer) ?? []).slice(0, amNeurons);
       const spec = {
         name: `maximize/${layer}`,
         title: `activation maximisation of ${amNeurons} neuron(s) of ${layer}, ${amFacets} facet(s) each`,
@@ -291,7 +306,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
         try {
           for (const neuron of neurons) {
             // Facets in size order; a neuron with fewer clusters than asked gets what it has.
-            const nf = await neuronFacets({ sweepDir, atlasDir, layer, neuron, model });
+            const nf = await neuronFacets({ sweepDir, atlasDir, layer, neuron, model, seed });
             for (let facet = 0; facet < Math.min(amFacets, nf.facets.length); facet++) {
               const f = await facetInitImage(nf, facet, opts.dataset || opts.lfw ? dataCache : { cache: false });
               const r = await maximize({
@@ -315,8 +330,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       });
     }
   }
+}
 
-  // 8. Verification (LFW).
+/** Verification (LFW). */
+async function verifyStep(ctx: DemoContext): Promise<void> {
+  const { log, opts, model, dir, batch, dataCache } = ctx;
   const verSpec = { name: 'verify', title: 'per-layer verification on the LFW pairs (Table II)', parameters: { layers: 'all', flip: false }, output: 'verify' };
   if (!opts.lfw) await log.skip(verSpec, 'no LFW folder given (run with --lfw DIR)');
   else {
@@ -328,20 +346,94 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       return { numbers: { pairs: r.pairs.used, [first.layer]: pct(first.accuracy_mean), [last.layer]: pct(last.accuracy_mean) } };
     });
   }
+}
 
-  // 9. Pose (CFP).
-  const ids = opts.cfpIdentities ?? '001-010';
-  const poseSpec = { name: 'pose', title: `frontal / profile k-NN per layer on CFP identities ${ids} (Fig. 6)`, parameters: { identities: ids, layers: 'all', folds: 10, seed: `facelens-${seed}`, metric: 'cosine' }, output: 'pose' };
+/** Pose (CFP). */
+async function poseStep(ctx: DemoContext): Promise<void> {
+  const { log, opts, model, dir, batch, dataCache, seed } = ctx;
+  const P = POSE_DEFAULTS;
+  const ids = opts.cfpIdentities ?? P.identities;
+  const poseSpec = { name: 'pose', title: `frontal / profile k-NN per layer on CFP identities ${ids} (Fig. 6)`, parameters: { identities: ids, layers: 'all', folds: P.folds, seed: seedKey(seed), metric: P.metric }, output: 'pose' };
   if (!opts.cfp) await log.skip(poseSpec, 'no CFP folder given (run with --cfp DIR)');
   else {
     const cfpDir = opts.cfp;
     await log.run(poseSpec, async () => {
-      const r = await pose({ model, dataset: await openDataset(cfpDir), out: path.join(dir, 'pose'), layers: 'all', identities: ids, folds: 10, seed: `facelens-${seed}`, metric: 'cosine', batch, ...dataCache });
+      const r = await pose({ model, dataset: await openDataset(cfpDir), out: path.join(dir, 'pose'), layers: 'all', identities: ids, folds: P.folds, seed, metric: P.metric, batch, ...dataCache });
       const first = r.layers[0]!, last = r.layers[r.layers.length - 1]!;
       return { numbers: { images: r.images, [first.layer]: `${(100 * first.pooled.nested_accuracy).toFixed(1)}%`, [last.layer]: `${(100 * last.pooled.nested_accuracy).toFixed(1)}%` } };
     });
   }
+}
+
+/** The demo: these steps in this order, each recorded in run.json (a failing one does not stop the rest). */
+export const DEMO_STEPS: readonly { name: string; run: (ctx: DemoContext) => Promise<void> }[] = [
+  { name: 'align', run: alignStep },
+  { name: 'sweep', run: sweepStep },
+  { name: 'atlas', run: atlasStep },
+  { name: 'similarity', run: similarityStep },
+  { name: 'invariance', run: invarianceStep },
+  { name: 'correspondence', run: correspondenceStep },
+  { name: 'maximize', run: maximizeStep },
+  { name: 'verify', run: verifyStep },
+  { name: 'pose', run: poseStep },
+];
+
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
+  const dir = path.resolve(opts.out ?? 'facelens-report');
+  const seed = opts.seed ?? DEMO_DEFAULTS.seed;
+  const say = opts.log ?? (() => {});
+  const model = typeof opts.model === 'object' ? opts.model : await loadModel(opts.model ?? DEFAULT_MODEL);
+  const photos = opts.photos ?? demoPhotos();
+  const atlasNeurons = opts.atlasNeurons ?? DEMO_DEFAULTS.atlasNeurons;
+  const topCap = opts.topN ?? DEMO_DEFAULTS.topN;
+  const amSchedule: Partial<MaximizeParams> = { ...AM_DEFAULTS, ...opts.am, seed };
+  const amNeurons = opts.amNeurons ?? DEMO_DEFAULTS.amNeurons;
+  const amFacets = opts.amFacets ?? DEMO_DEFAULTS.amFacets;
+  const batch = opts.batch ?? DEFAULT_BATCH;
+  const dataCache = { cache: opts.cache ?? true, cacheDir: opts.cacheDir };
+
+  for (const p of RESULT_PARTS) await rm(path.join(dir, p), { recursive: true, force: true });
+  const log = new RunLog(
+    dir,
+    {
+      command: 'demo',
+      seed,
+      model: model.name,
+      datasets: {
+        demo: { photos: photos.map((p) => p.id), source: photos[0] ? path.dirname(photos[0].path) : '' },
+        ...(opts.lfw ? { lfw: path.resolve(opts.lfw) } : {}),
+        ...(opts.cfp ? { cfp: path.resolve(opts.cfp) } : {}),
+        ...(opts.dataset ? { dataset: path.resolve(opts.dataset) } : {}),
+      },
+      options: { atlasNeurons, topN: topCap, amLayers: opts.amLayers ?? DEMO_DEFAULTS.amLayers, amNeurons, amFacets, am: amSchedule, layers: opts.layers ?? 'all', batch },
+      budgetSeconds: BUDGET_SECONDS,
+    },
+    say,
+  );
+  await log.save();
+
+  const ctx: DemoContext = {
+    opts,
+    dir,
+    seed,
+    model,
+    log,
+    photos,
+    atlasNeurons,
+    topCap,
+    amNeurons,
+    amFacets,
+    amSchedule,
+    batch,
+    dataCache,
+    sweepDir: path.join(dir, 'sweep'),
+    faces: [],
+    sweepRows: 0,
+    sweepLayers: [],
+    atlasNeuronsOf: new Map(),
+  };
+  for (const step of DEMO_STEPS) await step.run(ctx);
 
   const record = await log.finish();
-  return { dir, runFile: log.file, record, faces: faces.length, failed: record.steps.filter((s) => s.status === 'failed') };
+  return { dir, runFile: log.file, record, faces: ctx.faces.length, failed: record.steps.filter((s) => s.status === 'failed') };
 }

@@ -6,6 +6,9 @@ import type { RgbImage } from '../data/image.js';
 import { toInputBatch } from '../models/preprocess.js';
 import type { HostTensor, OrtEngine } from './ort-engine.js';
 
+/** Faces per forward batch unless a command says otherwise (every analysis and the CLI read it here). */
+export const DEFAULT_BATCH = 8;
+
 export async function* inBatches<T>(src: AsyncIterable<T> | Iterable<T>, size: number): AsyncGenerator<T[]> {
   let batch: T[] = [];
   for await (const x of src) {

@@ -76,3 +76,29 @@ export function attrString(node: NodeProto, name: string): string | undefined {
   const a = attr(node, name);
   return a?.s ? new TextDecoder().decode(a.s) : undefined;
 }
+
+/**
+ * The one auto_pad resolver (used by the TF.js ops, the backward-graph builder and the receptive
+ * fields): explicit [begin_0..begin_{r-1}, end_0..end_{r-1}] pads of a Conv / pool node for the
+ * effective kernel `kEff` = (k - 1) d + 1 and `strides`, r = kEff.length spatial dims.
+ *   NOTSET: the node's `pads` (zeros when absent); VALID: zeros;
+ *   SAME_UPPER / SAME_LOWER: total = max(0, (ceil(in / s) - 1) s + kEff - in), the odd pixel at
+ *   the end (UPPER) or the beginning (LOWER). Without input sizes (`inSize` undefined) total is
+ *   max(0, kEff - s), exact when the input is a multiple of the stride.
+ */
+export function resolvePads(node: NodeProto, inSize: readonly number[] | undefined, kEff: readonly number[], strides: readonly number[]): number[] {
+  const autoPad = attrString(node, 'auto_pad') ?? 'NOTSET';
+  const r = kEff.length;
+  if (autoPad === 'NOTSET') return attrInts(node, 'pads') ?? new Array<number>(2 * r).fill(0);
+  if (autoPad === 'VALID') return new Array<number>(2 * r).fill(0);
+  if (autoPad !== 'SAME_UPPER' && autoPad !== 'SAME_LOWER') throw new Error(`unknown auto_pad "${autoPad}"`);
+  const pads = new Array<number>(2 * r).fill(0);
+  for (let i = 0; i < r; i++) {
+    const s = strides[i]!;
+    const k = kEff[i]!;
+    const total = inSize ? Math.max(0, (Math.ceil(inSize[i]! / s) - 1) * s + k - inSize[i]!) : Math.max(k - s, 0);
+    pads[i] = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
+    pads[i + r] = total - pads[i]!;
+  }
+  return pads;
+}

@@ -19,7 +19,7 @@
  */
 import ort from 'onnxruntime-node';
 import {
-  attr, attrFloat, attrInt, attrInts, attrString, decodeModel, encodeModel, onnx, tensorValues, TensorDataType,
+  attr, attrFloat, attrInt, attrInts, attrString, decodeModel, encodeModel, onnx, resolvePads, tensorValues, TensorDataType,
   type ModelProto, type NodeProto, type TensorProto,
 } from './onnx-proto.js';
 import type { ReluRule } from './tf-relu-rules.js';
@@ -122,19 +122,7 @@ export async function inferShapes(bytes: Uint8Array, input: string, inputDims: n
 
 /** Explicit [begin..., end...] pads of a Conv / pool node (auto_pad resolved with the input shape). */
 function explicitPads(n: NodeProto, inHW: number[], k: number[], s: number[], d: number[]): number[] {
-  const autoPad = attrString(n, 'auto_pad') ?? 'NOTSET';
-  const r = k.length;
-  if (autoPad === 'NOTSET') return attrInts(n, 'pads') ?? new Array<number>(2 * r).fill(0);
-  if (autoPad === 'VALID') return new Array<number>(2 * r).fill(0);
-  const pads = new Array<number>(2 * r).fill(0);
-  for (let i = 0; i < r; i++) {
-    const out = Math.ceil(inHW[i] / s[i]);
-    const total = Math.max(0, (out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - inHW[i]);
-    const small = Math.floor(total / 2);
-    pads[i] = autoPad === 'SAME_UPPER' ? small : total - small;
-    pads[i + r] = total - pads[i];
-  }
-  return pads;
+  return resolvePads(n, inHW, k.map((ki, i) => (ki - 1) * d[i] + 1), s);
 }
 
 class Gen {

@@ -2,7 +2,7 @@
  * Spatial ONNX ops on NHWC storage: Conv (plain, depthwise, grouped), MaxPool, AveragePool,
  * GlobalAveragePool, GlobalMaxPool, BatchNormalization, Pad.
  */
-import { attrFloat, attrInt, attrInts, attrString, tensorValues, type NodeProto, type TensorProto } from './onnx-proto.js';
+import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from './onnx-proto.js';
 import { tf } from './tf-backend.js';
 import { hostNumbers, TO_NHWC, Val } from './tf-layout.js';
 import { opError, type LoadContext, type OpDef, type Prepared } from './tf-op-types.js';
@@ -12,22 +12,12 @@ type TfPad = 'valid' | ExplicitPad;
 
 /** [top, left, bottom, right] per ONNX pads / auto_pad for 2D ops. */
 export function spatialPads(node: NodeProto, inHW: number[], kEff: number[], strides: number[]): number[] {
-  const autoPad = attrString(node, 'auto_pad') ?? 'NOTSET';
-  if (autoPad === 'VALID') return [0, 0, 0, 0];
-  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    const begin: number[] = [];
-    const end: number[] = [];
-    for (let d = 0; d < 2; d++) {
-      const out = Math.ceil(inHW[d] / strides[d]);
-      const total = Math.max(0, (out - 1) * strides[d] + kEff[d] - inHW[d]);
-      const b = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
-      begin.push(b);
-      end.push(total - b);
-    }
-    return [begin[0], begin[1], end[0], end[1]];
+  let pads: number[];
+  try {
+    pads = resolvePads(node, inHW, kEff, strides);
+  } catch (e) {
+    throw opError(node, (e as Error).message);
   }
-  if (autoPad !== 'NOTSET') throw opError(node, `unknown auto_pad "${autoPad}"`);
-  const pads = attrInts(node, 'pads') ?? [0, 0, 0, 0];
   if (pads.length !== 4) throw opError(node, `expected 4 pads for a 2D op, got [${pads}]`);
   return pads;
 }

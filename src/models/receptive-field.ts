@@ -8,7 +8,7 @@
  * No library computes this for ONNX graphs in JS, hence the hand-written walk.
  */
 import type { ReceptiveField } from './face-model.js';
-import { attrInts, attrString, decodeModel, tensorValues, type NodeProto } from '../engine/onnx-proto.js';
+import { attrInts, decodeModel, resolvePads, tensorValues, type NodeProto } from '../engine/onnx-proto.js';
 
 const POINTWISE = new Set([
   'Relu', 'PRelu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'BatchNormalization', 'Mul', 'Sub', 'Div',
@@ -31,14 +31,9 @@ function windowed(node: NodeProto, f: ReceptiveField, kernelFromWeight?: number[
   const k = (attrInts(node, 'kernel_shape') ?? kernelFromWeight ?? [1, 1])[0];
   const s = (attrInts(node, 'strides') ?? [1, 1])[0];
   const d = (attrInts(node, 'dilations') ?? [1, 1])[0];
-  const autoPad = attrString(node, 'auto_pad') ?? 'NOTSET';
   const keff = (k - 1) * d + 1;
-  let p = (attrInts(node, 'pads') ?? [0, 0, 0, 0])[0];
-  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    // Total pad depends on the input size; for the usual odd kernels with stride 1 it is k-1.
-    const total = Math.max(keff - s, 0);
-    p = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
-  }
+  // SAME pads depend on the input size, unknown here: resolved for an input that is a multiple of the stride.
+  const p = resolvePads(node, undefined, [keff], [s])[0] ?? 0;
   return {
     size: f.size + (keff - 1) * f.stride,
     offset: f.offset + ((keff - 1) / 2 - p) * f.stride,

@@ -13,6 +13,8 @@ import { demoPhotos } from '../../src/demo/photos.ts';
 import type { RunRecord } from '../../src/demo/run-log.ts';
 import { demoSummaryText } from '../../src/demo/summary.ts';
 import { buildReportDetailed } from '../../src/report/html/build.ts';
+import { Command } from 'commander';
+import { registerCorrespondence } from '../../src/cli/commands/correspondence.ts';
 
 test('topNFor keeps the top sets at most half the swept images', () => {
   assert.equal(topNFor(22, 50), 11);
@@ -94,4 +96,18 @@ test('runDemo runs every step the data allows, records a failing step and goes o
   const text = demoSummaryText(run, r.sections, 1).join('\n');
   assert.match(text, /pose\s+failed/);
   assert.match(text, /total/);
+
+  // A standalone `facelens correspondence` with the demo's --seed draws exactly the demo's masks
+  // (seed n keys the mask streams as facelens-n in both).
+  type CorrDoc = { images: string[]; masks: unknown; parameters: { randomMasks: { seed: string } } };
+  const demoCorr = JSON.parse(await readFile(path.join(dir, 'correspondence', 'summary.json'), 'utf8')) as CorrDoc;
+  const cliOut = path.join(dir, 'cli-correspondence');
+  const program = new Command().exitOverride();
+  registerCorrespondence(program);
+  const faceFiles = demoCorr.images.map((id) => path.join(dir, 'faces', 'aligned', id));
+  await program.parseAsync(['correspondence', ...faceFiles, '--seed', '3', '--no-cache', '--no-sheet', '--out', cliOut], { from: 'user' });
+  const cliCorr = JSON.parse(await readFile(path.join(cliOut, 'summary.json'), 'utf8')) as CorrDoc;
+  assert.equal(demoCorr.parameters.randomMasks.seed, 'facelens-3');
+  assert.equal(cliCorr.parameters.randomMasks.seed, demoCorr.parameters.randomMasks.seed);
+  assert.deepEqual(cliCorr.masks, demoCorr.masks);
 });

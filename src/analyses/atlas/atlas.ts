@@ -38,6 +38,7 @@ import { projectDetailed, PROJECTION_MODES, type ProjectionMode } from './projec
 import { writeFileAtomic } from '../../io/atomic.js';
 
 import { ATLAS_FORMAT, type AtlasMaximizeEntry, type AtlasSample, type NeuronAtlas } from '../../results/neuron-atlas.js';
+import { DEFAULT_BATCH } from '../../engine/batch-runner.js';
 // The neuron JSON's schema lives in src/results/; re-exported for the modules that read it from here.
 export { ATLAS_FORMAT, type AtlasMaximizeEntry, type AtlasSample, type NeuronAtlas } from '../../results/neuron-atlas.js';
 
@@ -139,7 +140,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
   const tileSize = opts.tileSize ?? 64;
   const tileFit = opts.tileFit ?? 'contain';
   const margin = opts.margin ?? 0;
-  const batch = opts.batch ?? 8;
+  const batch = opts.batch ?? DEFAULT_BATCH;
 
   // Cheap checks first (sweep, layer, neurons), then the model.
   const sw = await openSweep(opts.sweepDir);

@@ -30,6 +30,7 @@ import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-mo
 import { toInputBatch } from '../../models/preprocess.js';
 
 import type { ProjectionMode } from '../../results/neuron-atlas.js';
+import { DEFAULT_BATCH } from '../../engine/batch-runner.js';
 export type { ProjectionMode };
 export const PROJECTION_MODES: readonly ProjectionMode[] = ['deconv', 'guided', 'gradient'];
 
@@ -97,7 +98,7 @@ function checkOptions(opts: ProjectOptions): Checked {
     probe,
     spatial,
     capture: [...new Set(opts.capture ?? [])].filter((c) => c !== probe.tensor),
-    batch: Math.max(1, opts.batch ?? 8),
+    batch: Math.max(1, opts.batch ?? DEFAULT_BATCH),
     perLayer: probe.shape.reduce((a, b) => a * b, 1),
     cellsPerMap: spatial ? probe.shape[1] * probe.shape[2] : 1,
   };

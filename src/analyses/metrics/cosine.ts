@@ -40,6 +40,35 @@ export function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>): numb
   return 1 - cosineSimilarity(a, b);
 }
 
+/**
+ * Cosine distance of row `ra` of A and row `rb` of B, as half the squared distance of the two
+ * unit vectors: 1/2 |a/|a| - b/|b||^2 = 1 - cos(a, b). Mathematically the same as
+ * `cosineDistance` above, but computed so that identical rows give exactly 0 (the
+ * 1 - a.b/(|a||b|) form can leave a rounding residue of ~1e-16) and small distances keep their
+ * relative precision. Zero-vector rule as in cosine.ts: both zero -> 0, one zero -> 1.
+ * Float64 accumulation; clamped to [0, 2].
+ */
+export function rowCosineDistance(a: FeatureMatrix, ra: number, b: FeatureMatrix, rb: number): number {
+  if (a.cols !== b.cols) throw new RangeError(`column mismatch: ${a.cols} vs ${b.cols}`);
+  const d = a.cols;
+  const x = a.data, y = b.data;
+  const oa = ra * d, ob = rb * d;
+  let na = 0, nb = 0;
+  for (let k = 0; k < d; k++) {
+    na += x[oa + k]! * x[oa + k]!;
+    nb += y[ob + k]! * y[ob + k]!;
+  }
+  if (na === 0 || nb === 0) return na === 0 && nb === 0 ? 0 : 1;
+  const ia = 1 / Math.sqrt(na), ib = 1 / Math.sqrt(nb);
+  let s = 0;
+  for (let k = 0; k < d; k++) {
+    const t = x[oa + k]! * ia - y[ob + k]! * ib;
+    s += t * t;
+  }
+  const dist = s / 2;
+  return dist > 2 ? 2 : dist;
+}
+
 /** Row-wise cosine similarity: out[r] = cos(A[r], B[r]). A and B must have the same shape. */
 export function rowwiseCosine(a: FeatureMatrix, b: FeatureMatrix): Float64Array {
   checkMatrix(a, 'A');

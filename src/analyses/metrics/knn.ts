@@ -237,6 +237,15 @@ function cvOnSubset(
   return { accuracies, foldAccuracies, bestK: ks[best]!, bestAccuracy: accuracies[best]! };
 }
 
+/** The checks and the distance matrix both CV entry points start from. */
+function prepareKnn(features: FeatureMatrix, labels: ArrayLike<number>, ks: readonly number[], metric: KnnMetric) {
+  checkMatrix(features, 'features');
+  if (labels.length !== features.rows) throw new RangeError('labels length != features.rows');
+  const kList = validateKs(ks);
+  const { y, classes } = denseLabels(labels);
+  return { kList, y, classes, n: features.rows, D: distanceMatrix(features, metric) };
+}
+
 /**
  * k-fold CV accuracy of k-NN for every k in `ks`, and the best k (what the paper's Fig. 6 reports).
  * `labels` are integer class ids (e.g. 0 = frontal, 1 = profile).
@@ -249,12 +258,7 @@ export function crossValidateK(
   seed: string | number = 'facelens',
   metric: KnnMetric = 'cosine',
 ): KnnCvResult {
-  checkMatrix(features, 'features');
-  if (labels.length !== features.rows) throw new RangeError('labels length != features.rows');
-  const kList = validateKs(ks);
-  const { y, classes } = denseLabels(labels);
-  const n = features.rows;
-  const D = distanceMatrix(features, metric);
+  const { kList, y, classes, n, D } = prepareKnn(features, labels, ks, metric);
   const all = Int32Array.from({ length: n }, (_, i) => i);
   const r = cvOnSubset(D, n, y, classes.length, all, kList, folds, String(seed));
   return { ks: kList, ...r, folds, seed: String(seed), metric, rules: KNN_RULES };
@@ -290,12 +294,7 @@ export function nestedKnnAccuracy(
   const innerFolds = options.innerFolds ?? 10;
   const seed = String(options.seed ?? 'facelens');
   const metric = options.metric ?? 'cosine';
-  checkMatrix(features, 'features');
-  if (labels.length !== features.rows) throw new RangeError('labels length != features.rows');
-  const kList = validateKs(ks);
-  const { y, classes } = denseLabels(labels);
-  const n = features.rows;
-  const D = distanceMatrix(features, metric);
+  const { kList, y, classes, n, D } = prepareKnn(features, labels, ks, metric);
   const outerOf = stratifiedFolds(y, outerFolds, seed);
   let correctTotal = 0;
   const foldAccuracies: number[] = [];

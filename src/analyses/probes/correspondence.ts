@@ -38,7 +38,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { seededStream } from '../../core/random.js';
+import { seededStream, seedKey } from '../../core/random.js';
 import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import type { Point } from '../../data/detector.js';
@@ -81,6 +81,21 @@ export interface MaskRect {
 export type MaskFill = 'grey' | 'mean';
 
 export const DEFAULT_MASK_SCALE = 0.5;
+
+/**
+ * The correspondence probe's defaults, read by the analysis, the CLI and the demo's record. `seed`
+ * n keys the random-mask streams as `facelens-n` (core/random.ts seedKey), in every caller.
+ */
+export const CORRESPONDENCE_DEFAULTS = {
+  maskScale: DEFAULT_MASK_SCALE,
+  fill: 'grey' as MaskFill,
+  draws: 5,
+  seed: 0,
+  randomPlacement: 'shared' as RandomPlacement,
+  signZeroRule: 'zero' as 'zero' | 'positive',
+  /** Faces the demo uses (as the paper). */
+  images: 15,
+};
 
 function meanPoint(pts: readonly Point[], idx: readonly number[]): Point {
   let x = 0, y = 0;
@@ -201,9 +216,9 @@ export function planMasks(
     (lm) => Object.fromEntries(PARTS.map((p) => [p, squareMask(partCentre(lm, p), side, size)])) as Record<Part, MaskRect>,
   );
   const region = faceRegion(landmarkSets);
-  const draws = opts.draws ?? 5;
-  const seed = opts.seed ?? 'facelens';
-  const placement = opts.randomPlacement ?? 'shared';
+  const draws = opts.draws ?? CORRESPONDENCE_DEFAULTS.draws;
+  const seed = opts.seed ?? seedKey(CORRESPONDENCE_DEFAULTS.seed);
+  const placement = opts.randomPlacement ?? CORRESPONDENCE_DEFAULTS.randomPlacement;
   let randomCentres: Point[][];
   if (placement === 'shared') {
     randomCentres = randomMaskCentres(region, side, draws, seed).map((c) => landmarkSets.map(() => c));
@@ -230,6 +245,7 @@ export interface CorrespondenceOptions extends Omit<ProbeRunOptions, 'detect'> {
   draws?: number;
   /** 'shared' (default, the paper's / Zeiler & Fergus's protocol) or 'per-image' (see the header). */
   randomPlacement?: RandomPlacement;
+  /** Seed n keys the mask streams as `facelens-n`; a string is an explicit key (default 0). */
   seed?: string | number;
   /** sign(0) rule of the main table (default 'zero'); 'exclude' is always reported too. */
   signZeroRule?: Exclude<SignZeroRule, 'exclude'>;
@@ -276,11 +292,11 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
   const timer = stageTimer();
   const layers = selectProbes(opts.model, opts.layers);
   const size = opts.model.alignment.size;
-  const draws = opts.draws ?? 5;
-  const seed = opts.seed ?? 'facelens';
-  const fillMode = opts.fill ?? 'grey';
-  const rule = opts.signZeroRule ?? 'zero';
-  const scale = opts.maskScale ?? DEFAULT_MASK_SCALE;
+  const draws = opts.draws ?? CORRESPONDENCE_DEFAULTS.draws;
+  const seed = seedKey(opts.seed ?? CORRESPONDENCE_DEFAULTS.seed);
+  const fillMode = opts.fill ?? CORRESPONDENCE_DEFAULTS.fill;
+  const rule = opts.signZeroRule ?? CORRESPONDENCE_DEFAULTS.signZeroRule;
+  const scale = opts.maskScale ?? CORRESPONDENCE_DEFAULTS.maskScale;
   if (!(Number.isInteger(draws) && draws >= 1)) throw new RangeError(`draws must be a positive integer (got ${draws})`);
 
   const got = await collectFaces(opts.dataset.items, opts.model.alignment, {
@@ -296,7 +312,7 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
   }
   timer.lap('align');
 
-  const placement = opts.randomPlacement ?? 'shared';
+  const placement = opts.randomPlacement ?? CORRESPONDENCE_DEFAULTS.randomPlacement;
   const plan = planMasks(faces.map((f) => f.landmarks!), size, { scale, draws, seed, randomPlacement: placement });
   const maskNames = [...PARTS, ...plan.random.map((_, d) => `random#${d}`)];
   const perImage = 1 + maskNames.length;

@@ -30,9 +30,16 @@ import { crossValidateK, KNN_RULES, nestedKnnAccuracy, type KnnMetric } from '..
 import type { FeatureMatrix } from '../metrics/matrix.js';
 import { collectFaces, csvText, writeProbeSummary, markdownTable, selectItems, stageTimer, takeRows, type ProbeRunOptions } from './shared.js';
 import { writeFileAtomic } from '../../io/atomic.js';
+import { seedKey } from '../../core/random.js';
 
 /** Odd k from 1 to 21 (odd: no count ties between two classes); k above a training set is clamped. */
 export const DEFAULT_KS: readonly number[] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21];
+
+/**
+ * The pose probe's defaults, read by the analysis, the CLI and the demo's record. `seed` n keys
+ * the fold streams as `facelens-n` (core/random.ts seedKey), as every command does.
+ */
+export const POSE_DEFAULTS = { ks: DEFAULT_KS, folds: 10, seed: 0, metric: 'cosine' as KnnMetric, identities: '001-010' } as const;
 
 export interface PoseKnnOptions {
   ks?: readonly number[];
@@ -114,10 +121,10 @@ export function poseKnn(
   options: PoseKnnOptions = {},
 ): PoseKnnResult {
   const opts: Required<PoseKnnOptions> = {
-    ks: options.ks ?? DEFAULT_KS,
-    folds: options.folds ?? 10,
-    seed: options.seed ?? 'facelens',
-    metric: options.metric ?? 'cosine',
+    ks: options.ks ?? POSE_DEFAULTS.ks,
+    folds: options.folds ?? POSE_DEFAULTS.folds,
+    seed: seedKey(options.seed ?? POSE_DEFAULTS.seed),
+    metric: options.metric ?? POSE_DEFAULTS.metric,
   };
   if (classNames.length !== 2) throw new RangeError(`pose needs exactly 2 classes (got ${classNames.length}: ${classNames.join(', ')})`);
   if (labels.length !== identities.length) throw new RangeError('labels and identities differ in length');
@@ -234,10 +241,10 @@ export async function pose(opts: PoseOptions): Promise<PoseResult> {
   });
   timer.lap('features');
   const knnOpts: Required<PoseKnnOptions> = {
-    ks: opts.ks ?? DEFAULT_KS,
-    folds: opts.folds ?? 10,
-    seed: opts.seed ?? 'facelens',
-    metric: opts.metric ?? 'cosine',
+    ks: opts.ks ?? POSE_DEFAULTS.ks,
+    folds: opts.folds ?? POSE_DEFAULTS.folds,
+    seed: seedKey(opts.seed ?? POSE_DEFAULTS.seed),
+    metric: opts.metric ?? POSE_DEFAULTS.metric,
   };
   const res = poseKnn(feats, layers.map((l) => l.name), labels, ids, classNames, knnOpts);
   timer.lap('metrics');

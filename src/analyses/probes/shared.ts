@@ -34,19 +34,7 @@ export interface FaceCollection {
 }
 
 /** What every per-layer probe run (verify, invariance, pose, correspondence) is given. */
-export interface ProbeRunOptions {
-  model: FaceModel;
-  dataset: Dataset;
-  out: string;
-  /** Probe layers ("all" or names; default all). */
-  layers?: string | string[];
-  /** Faces per forward batch. */
-  batch?: number;
-  detect?: boolean;
-  cache?: boolean;
-  cacheDir?: string;
-  onProgress?: OnProgress;
-}
+export type { RunOptions as ProbeRunOptions } from '../run-options.js';
 
 export interface CollectOptions {
   detect?: boolean;
@@ -167,34 +155,8 @@ export function selectItems(items: DatasetItem[], opts: SelectOptions): DatasetI
 // ---------------------------------------------------------------------------------------------
 // Numbers
 
-/**
- * Cosine distance of row `ra` of A and row `rb` of B, as half the squared distance of the two
- * unit vectors: 1/2 |a/|a| - b/|b||^2 = 1 - cos(a, b). Mathematically the same as
- * metrics/cosine.ts' `cosineDistance`, but computed so that identical rows give exactly 0 (the
- * 1 - a.b/(|a||b|) form can leave a rounding residue of ~1e-16) and small distances keep their
- * relative precision. Zero-vector rule as in cosine.ts: both zero -> 0, one zero -> 1.
- * Float64 accumulation; clamped to [0, 2].
- */
-export function rowCosineDistance(a: FeatureMatrix, ra: number, b: FeatureMatrix, rb: number): number {
-  if (a.cols !== b.cols) throw new RangeError(`column mismatch: ${a.cols} vs ${b.cols}`);
-  const d = a.cols;
-  const x = a.data, y = b.data;
-  const oa = ra * d, ob = rb * d;
-  let na = 0, nb = 0;
-  for (let k = 0; k < d; k++) {
-    na += x[oa + k]! * x[oa + k]!;
-    nb += y[ob + k]! * y[ob + k]!;
-  }
-  if (na === 0 || nb === 0) return na === 0 && nb === 0 ? 0 : 1;
-  const ia = 1 / Math.sqrt(na), ib = 1 / Math.sqrt(nb);
-  let s = 0;
-  for (let k = 0; k < d; k++) {
-    const t = x[oa + k]! * ia - y[ob + k]! * ib;
-    s += t * t;
-  }
-  const dist = s / 2;
-  return dist > 2 ? 2 : dist;
-}
+// The probes' cosine distance lives with the others in metrics/cosine.ts.
+export { rowCosineDistance } from '../metrics/cosine.js';
 
 /** Rows `rows` of `m`, copied into a new matrix (in that order). */
 export function takeRows(m: FeatureMatrix, rows: readonly number[]): FeatureMatrix {

@@ -10,12 +10,12 @@
  * groups of `batch` rows counted from row 0, so the resumed run feeds ONNX Runtime exactly the
  * same batches as an uninterrupted one and the files end byte-identical.
  */
-import type { OnProgress } from '../../core/progress.js';
+import type { RunOptions } from '../run-options.js';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { UserError } from '../../core/errors.js';
 import type { Dataset, DatasetItem, SkippedItem } from '../../data/dataset.js';
 import { alignedFaces } from '../../data/faces.js';
-import { runBatches } from '../../engine/batch-runner.js';
+import { runBatches, DEFAULT_BATCH } from '../../engine/batch-runner.js';
 import { OrtEngine } from '../../engine/ort-engine.js';
 import { NpyAppender } from '../../io/npy.js';
 import { readJson, writeJsonAtomic } from '../../io/json.js';
@@ -23,20 +23,10 @@ import { selectProbes, type FaceModel } from '../../models/face-model.js';
 import { spatialMax } from './reduce.js';
 import { SWEEP_FORMAT, shardRange, sweepFiles, type SweepItem, type SweepLayerInfo, type SweepManifest } from '../../results/sweep.js';
 
-export interface SweepOptions {
-  model: FaceModel;
-  dataset: Dataset;
-  out: string;
-  layers?: string | string[];
-  batch?: number;
-  detect?: boolean;
-  cache?: boolean;
-  cacheDir?: string;
+export interface SweepOptions extends RunOptions {
   shard?: { index: number; count: number };
   /** Reuse an engine (else one is created and released). */
   engine?: OrtEngine;
-  /** Called with (items done in this shard, items in this shard). */
-  onProgress?: OnProgress;
 }
 
 export interface SweepResult {
@@ -92,7 +82,7 @@ function sameParameters(a: SweepManifest, b: SweepManifest): boolean {
 
 export async function sweep(opts: SweepOptions): Promise<SweepResult> {
   const t0 = performance.now();
-  const batch = opts.batch ?? 8;
+  const batch = opts.batch ?? DEFAULT_BATCH;
   const detect = opts.detect ?? true;
   const files = sweepFiles(opts.out);
   const layers = layerInfos(opts.model, opts.layers);

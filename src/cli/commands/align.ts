@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { exportAligned } from '../../data/export-aligned.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, modelFromOptions } from '../options.js';
+import { addDataOptions, addModelOption, addOutOption, modelFromOptions } from '../options.js';
 import { progress } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
@@ -9,10 +9,11 @@ export function registerAlign(program: Command): void {
   const cmd = program
     .command('align')
     .description("detect, align and save each image's face as the model's input crop (PNG) + landmarks")
-    .argument('<inputs...>', 'a dataset folder, a CSV list, or image files')
-    .option('-o, --out <dir>', 'output folder', 'facelens-out/aligned');
+    .argument('<inputs...>', 'a dataset folder, a CSV list, or image files');
+  addOutOption(cmd, 'facelens-out/aligned');
   addModelOption(cmd);
-  addDataOptions(cmd).action(async (inputs: string[], opts) => {
+  // align runs no network: no --batch
+  addDataOptions(cmd, { batch: false }).action(async (inputs: string[], opts) => {
     const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     const bar = progress('align', dataset.items.length);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { embed } from '../../analyses/embed.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
+import { addDataOptions, addLayerOption, addModelOption, addOutOption, modelFromOptions, dataOptions } from '../options.js';
 import { progressBars } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
@@ -10,8 +10,9 @@ export function registerEmbed(program: Command): void {
     .command('embed')
     .description('features of one probe layer for every face: features.npy [n x d], items.json, summary.json')
     .argument('<inputs...>', 'a dataset folder, a CSV list, or image files')
-    .option('-l, --layer <name>', 'probe layer (see `facelens models`)', 'embedding')
-    .option('-o, --out <dir>', 'output folder', 'facelens-out/embed');
+  ;
+  addLayerOption(cmd, 'probe layer (see `facelens models`)', 'embedding');
+  addOutOption(cmd, 'facelens-out/embed');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (inputs: string[], opts) => {
     const model = await modelFromOptions(opts);

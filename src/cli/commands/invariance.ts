@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { invariance, TRANSFORMS, type BorderFill, type TransformKind } from '../../analyses/probes/invariance.js';
 import { parseValues, selectItems } from '../../analyses/probes/shared.js';
 import { openDatasetArgs } from '../dataset-arg.js';
-import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, modelFromOptions, dataOptions, intArg } from '../options.js';
+import { addChoiceOption, addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, dataOptions, intArg } from '../options.js';
 import { progressBars } from '../progress.js';
 
 export function registerInvariance(program: Command): void {
@@ -12,17 +11,16 @@ export function registerInvariance(program: Command): void {
     .command('invariance')
     .description('feature invariance per layer (paper Fig. 4): cosine distance to the original under vertical translation, rotation and scale of the aligned face')
     .argument('<inputs...>', 'a dataset folder, a CSV list, or image files')
-    .option('-l, --layers <names>', 'comma-separated probe layers, or "all"', 'all')
     .option('--translate <range>', 'vertical translation in px, start:stop:step or a,b,c ("none" to skip)', '-60:60:10')
     .option('--rotate <range>', 'in-plane rotation in degrees, counter-clockwise positive ("none" to skip)', '-60:60:10')
     .option('--scale <range>', 'scale factors ("none" to skip)', '0.5:1.5:0.1')
-    .option('--border <mode>', 'fill for pixels moved in from outside the crop: replicate (nearest edge pixel) or black', 'replicate')
     .option('--limit <n>', 'use only the first n images (in id order)', intArg('--limit'))
-    .option('--no-plots', 'skip the PNG/SVG plots and the example sheet')
-    .option('-o, --out <dir>', 'output folder', 'facelens-out/invariance');
+    .option('--no-plots', 'skip the PNG/SVG plots and the example sheet');
+  addChoiceOption(cmd, '--border <mode>', 'fill for pixels moved in from outside the crop: replicate (nearest edge pixel) or black', ['replicate', 'black'], 'replicate');
+  addLayersOption(cmd);
+  addOutOption(cmd, 'facelens-out/invariance');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (inputs: string[], opts) => {
-    if (opts.border !== 'replicate' && opts.border !== 'black') throw new UserError(`--border must be replicate or black (got "${opts.border}")`);
     const ranges: Partial<Record<TransformKind, number[]>> = {};
     const flag: Record<TransformKind, string> = { translate_y: 'translate', rotate: 'rotate', scale: 'scale' };
     for (const t of TRANSFORMS) {

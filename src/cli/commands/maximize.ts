@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { decodeImage, resizeRgb } from '../../data/image-io.js';
 import type { RgbImage } from '../../data/image.js';
-import { MAXIMIZE_DEFAULTS, maximize } from '../../analyses/maximize/maximize.js';
+import { MAXIMIZE_DEFAULTS, maximize, type SpatialRule } from '../../analyses/maximize/maximize.js';
 import { writeMaximizeOutputs } from '../../analyses/maximize/output.js';
 import { meanTopNImage } from '../../analyses/maximize/init.js';
 import { atlasNeuronFile, FACET_DEFAULTS, facetInitImage, neuronFacets } from '../../analyses/maximize/facets.js';
@@ -12,19 +12,13 @@ import { createGradientEngine } from '../../engine/grad-engine.js';
 import { findProbe } from '../../models/face-model.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
-import { addModelOption, modelFromOptions } from '../options.js';
+import { addModelOption, intArg, modelFromOptions, nonNegativeInt, nonNegativeNumber, numberArg, positiveNumber } from '../options.js';
 
-function num(name: string, check: (n: number) => boolean, what: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || !check(n)) throw new UserError(`${name} must be ${what}, got "${v}"`);
-    return n;
-  };
-}
-const nonNegInt = (name: string) => num(name, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
-const posInt = (name: string) => num(name, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
-const posNum = (name: string) => num(name, (n) => n > 0, 'a positive number');
-const nonNeg = (name: string) => num(name, (n) => n >= 0, 'a non-negative number');
+const num = numberArg;
+const nonNegInt = nonNegativeInt;
+const posInt = intArg;
+const posNum = positiveNumber;
+const nonNeg = nonNegativeNumber;
 
 interface Opts {
   model: string;
@@ -37,7 +31,7 @@ interface Opts {
   stepSize: number;
   jitter: number;
   tv: number;
-  spatial: string;
+  spatial: SpatialRule;
   seed: number;
   noiseStd: number;
   snapshots: number;
@@ -83,13 +77,12 @@ export function registerMaximize(program: Command): void {
     .option('--step-size <px>', 'mean |pixel change| per step (0..255 units)', posNum('--step-size'), d.stepSize)
     .option('--jitter <px>', 'max random roll per axis, pixels', nonNegInt('--jitter'), d.jitter)
     .option('--tv <w>', 'TV penalty weight (relative to the normalised activation gradient)', nonNeg('--tv'), d.tvWeight)
-    .option('--spatial <rule>', 'conv layers: centre (centre cell) | max (spatial max)', d.spatial)
+    .addOption(new Option('--spatial <rule>', 'conv layers: centre (centre cell) | max (spatial max)').choices(['centre', 'max']).default(d.spatial))
     .option('--seed <n>', 'random seed (jitter, noise init)', nonNegInt('--seed'), d.seed)
     .option('--noise-std <v>', 'std of the noise init around grey 128', nonNeg('--noise-std'), d.noiseStd)
     .option('--snapshots <n>', 'intermediate images in the strip', posInt('--snapshots'), d.snapshots)
     .option('-o, --out <dir>', 'output folder', 'facelens-out/maximize')
     .action(async (opts: Opts) => {
-      if (opts.spatial !== 'centre' && opts.spatial !== 'max') throw new UserError(`--spatial must be centre or max, got "${opts.spatial}"`);
       const model = await modelFromOptions(opts);
       const runs: { init: 'noise' | 'grey' | RgbImage; initLabel?: string; facet?: number }[] = [];
       if (opts.init === 'noise' || opts.init === 'grey') runs.push({ init: opts.init });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { DEFAULT_KS, pose } from '../../analyses/probes/pose.js';
+import { pose, POSE_DEFAULTS } from '../../analyses/probes/pose.js';
 import { openDataset } from '../../data/datasets/index.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, modelFromOptions, dataOptions, intArg } from '../options.js';
+import { addChoiceOption, addDataOptions, addLayersOption, addModelOption, addOutOption, addSeedOption, modelFromOptions, dataOptions, numberArg } from '../options.js';
 import { progressBars } from '../progress.js';
 
 export function registerPose(program: Command): void {
@@ -11,20 +11,18 @@ export function registerPose(program: Command): void {
     .command('pose')
     .description('frontal/profile k-NN classification per layer (paper Fig. 6), k by 10-fold CV, per identity and pooled')
     .argument('<dataset>', 'a CFP folder (images/<id>/{frontal,profile}/) or a CSV list with identity and label (frontal/profile) columns')
-    .option('-l, --layers <names>', 'comma-separated probe layers, or "all"', 'all')
     .option('--identities <list>', 'keep these identities, e.g. 001-010 (the paper used 10)')
-    .option('--ks <list>', 'candidate k values', DEFAULT_KS.join(','))
-    .option('--folds <n>', 'cross-validation folds', intArg('--folds'), 10)
-    .option('--seed <seed>', 'fold seed', 'facelens')
-    .option('--metric <name>', 'k-NN distance: cosine or euclidean', 'cosine')
-    .option('--no-plots', 'skip the PNG/SVG plot')
-    .option('-o, --out <dir>', 'output folder', 'facelens-out/pose');
+    .option('--ks <list>', 'candidate k values', POSE_DEFAULTS.ks.join(','))
+    .option('--folds <n>', 'cross-validation folds (at least 2)', numberArg('--folds', (n) => Number.isInteger(n) && n >= 2, 'an integer >= 2'), POSE_DEFAULTS.folds)
+    .option('--no-plots', 'skip the PNG/SVG plot');
+  addSeedOption(cmd, 'fold seed (n keys the folds as facelens-n, as `facelens demo --seed n` does)', POSE_DEFAULTS.seed);
+  addChoiceOption(cmd, '--metric <name>', 'k-NN distance', ['cosine', 'euclidean'], POSE_DEFAULTS.metric);
+  addLayersOption(cmd);
+  addOutOption(cmd, 'facelens-out/pose');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (datasetArg: string, opts) => {
     const ks = String(opts.ks).split(',').map((s) => Number(s.trim()));
     if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UserError(`--ks must be positive integers (got "${opts.ks}")`);
-    if (opts.folds < 2) throw new UserError('--folds must be at least 2');
-    if (opts.metric !== 'cosine' && opts.metric !== 'euclidean') throw new UserError(`--metric must be cosine or euclidean (got "${opts.metric}")`);
     const model = await modelFromOptions(opts);
     const dataset = await openDataset(datasetArg);
     const bars = progressBars();

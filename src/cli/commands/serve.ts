@@ -4,12 +4,9 @@ import { buildResultsIndex, hasResults } from '../../web/results-index.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startExplorer } from '../../web/server.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
+import { numberArg } from '../options.js';
 
-function portArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port must be an integer in 0..65535, got "${v}"`);
-  return n;
-}
+const portArg = numberArg('--port', (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer in 0..65535');
 
 export function registerServe(program: Command): void {
   program

@@ -2,17 +2,17 @@ import type { Command } from 'commander';
 import { similarity } from '../../analyses/similarity.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
-import { intArg } from '../options.js';
+import { addLayerOption, addOutOption, intArg } from '../options.js';
 
 export function registerSimilarity(program: Command): void {
-  program
+  const cmd = program
     .command('similarity')
     .description('neuron similarity matrix of a layer from a sweep (paper eq. 2): heatmap, redundant pairs, independent neurons')
-    .requiredOption('-s, --sweep <dir>', 'a finished `facelens sweep` folder')
-    .requiredOption('-l, --layer <name>', 'probe layer')
+    .requiredOption('-s, --sweep <dir>', 'a finished `facelens sweep` folder');
+  addLayerOption(cmd)
     .option('-n, --n <k>', 'top-n set size', intArg('--n'), 50)
-    .option('--table <neurons>', 'comma-separated neurons for the Table III-style sub-matrix')
-    .option('-o, --out <dir>', 'output folder', 'facelens-out/similarity')
+    .option('--table <neurons>', 'comma-separated neurons for the Table III-style sub-matrix');
+  addOutOption(cmd, 'facelens-out/similarity')
     .action(async (opts: { sweep: string; layer: string; n: number; table?: string; out: string }) => {
       const table = opts.table?.split(',').map((s) => {
         const k = Number(s);

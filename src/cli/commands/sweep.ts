@@ -3,7 +3,7 @@ import { mergeSweeps } from '../../analyses/sweep/merge.js';
 import { sweep } from '../../analyses/sweep/sweep.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
+import { addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, dataOptions } from '../options.js';
 import { progressBars } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
@@ -18,9 +18,9 @@ export function registerSweep(program: Command): void {
     .command('sweep')
     .description("every neuron's projection value (spatial max) and argmax on every image, per probe layer; resumable")
     .argument('<inputs...>', 'a dataset folder, a CSV list, or image files')
-    .option('-l, --layers <names>', 'comma-separated probe layers, or "all"', 'all')
-    .option('-o, --out <dir>', 'output folder (rerun the same command to resume an interrupted sweep)', 'facelens-out/sweep')
     .option('--shard <i/n>', 'process only the i-th of n contiguous parts (merge them with `facelens sweep-merge`)');
+  addLayersOption(cmd);
+  addOutOption(cmd, 'facelens-out/sweep', 'output folder (rerun the same command to resume an interrupted sweep)');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (inputs: string[], opts) => {
     const model = await modelFromOptions(opts);

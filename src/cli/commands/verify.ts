@@ -5,7 +5,7 @@ import { openDataset } from '../../data/datasets/index.js';
 import { looksLikePairList, readPairList } from '../../data/datasets/pair-list.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addModelOption, modelFromOptions, dataOptions } from '../options.js';
+import { addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, dataOptions } from '../options.js';
 import { progressBars } from '../progress.js';
 
 export function registerVerify(program: Command): void {
@@ -15,9 +15,9 @@ export function registerVerify(program: Command): void {
     .argument('[dataset]', 'an LFW folder (images/ + pairs.txt)')
     .option('--pairs <file>', 'pairs file: LFW pairs.txt, or the CPLFW/CALFW list (`path label` lines, two per pair); default <dataset>/pairs.txt')
     .option('--images <dir>', 'image folder for --pairs (LFW layout <Name>/<Name>_NNNN.jpg)')
-    .option('-l, --layers <names>', 'comma-separated probe layers, or "all"', 'all')
-    .option('--flip', 'add the horizontally mirrored image (features concatenated)')
-    .option('-o, --out <dir>', 'output folder', 'facelens-out/verify');
+    .option('--flip', 'add the horizontally mirrored image (features concatenated)');
+  addLayersOption(cmd);
+  addOutOption(cmd, 'facelens-out/verify');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (datasetArg: string | undefined, opts) => {
     const model = await modelFromOptions(opts);
