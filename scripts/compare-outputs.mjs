@@ -7,10 +7,15 @@
  *
  * Every file is hashed (sha256). Files that differ in bytes are then looked at once more with the
  * only fields that legitimately depend on the clock masked:
- *   - JSON files: the keys `date` (ISO time a run/summary was written), `seconds`, `totalSeconds`
- *     (measured durations, a number or an object of numbers) and `imagesPerSecond` (a speed);
+ *   - JSON files: the keys `date` / `at` (ISO time a run, summary or journal event was written),
+ *     `seconds`, `totalSeconds`, `split` (measured durations: a number or an object of numbers;
+ *     `split` is the atlas' per-neuron stage times) and `imagesPerSecond` (a speed);
  *     nothing else (status, parameters, numbers) is masked;
- *   - text files (.md, .html, .csv, .svg, .jsonl): ISO timestamps and "<number> s" durations.
+ *   - JSON lines files (.jsonl): each line as a JSON file;
+ *   - text files (.md, .html, .csv, .svg): ISO timestamps and "<number> s" durations.
+ * Before that, the absolute path of each folder is replaced by `<root>` on its side (results
+ * record where they were written), so two runs into different folders of the same name compare
+ * equal; run the two into folders with the same name (e.g. /tmp/before/out and /tmp/after/out).
  * A file that is equal only after masking is reported as "equal but for time fields"; one that
  * still differs is listed with the first differing JSON path or line. Exit code 0 when nothing
  * differs beyond time fields and no file is missing on either side, 1 otherwise.
@@ -19,8 +24,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-const TIME_KEYS = new Set(['date', 'seconds', 'totalSeconds', 'imagesPerSecond']);
-const TEXT_EXT = new Set(['.md', '.html', '.csv', '.svg', '.jsonl', '.txt']);
+const TIME_KEYS = new Set(['date', 'at', 'seconds', 'totalSeconds', 'split', 'imagesPerSecond']);
+const TEXT_EXT = new Set(['.md', '.html', '.csv', '.svg', '.txt']);
 
 async function listFiles(root, dir = '') {
   const out = [];
@@ -75,6 +80,8 @@ async function main() {
     console.error('usage: node scripts/compare-outputs.mjs BEFORE_DIR AFTER_DIR');
     process.exit(2);
   }
+  const rootA = path.resolve(before);
+  const rootB = path.resolve(after);
   const fa = await listFiles(before);
   const fb = await listFiles(after);
   const sb = new Set(fb);
@@ -91,11 +98,18 @@ async function main() {
       continue;
     }
     const ext = path.extname(f);
-    if (ext === '.json') {
+    const ta = a.toString('utf8').split(rootA).join('<root>');
+    const tb = b.toString('utf8').split(rootB).join('<root>');
+    if (ta === tb) {
+      timeOnly.push(`${f} (the folder's own path only)`);
+      continue;
+    }
+    if (ext === '.json' || ext === '.jsonl') {
       let ja, jb;
       try {
-        ja = maskJson(JSON.parse(a.toString('utf8')));
-        jb = maskJson(JSON.parse(b.toString('utf8')));
+        const parse = (t) => (ext === '.json' ? JSON.parse(t) : t.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)));
+        ja = maskJson(parse(ta));
+        jb = maskJson(parse(tb));
       } catch {
         differ.push(`${f} (not JSON on one side)`);
         continue;
@@ -104,14 +118,14 @@ async function main() {
       if (d) differ.push(`${f}: ${d}`);
       else timeOnly.push(f);
     } else if (TEXT_EXT.has(ext)) {
-      const d = firstLineDiff(maskText(a.toString('utf8')), maskText(b.toString('utf8')));
+      const d = firstLineDiff(maskText(ta), maskText(tb));
       if (d) differ.push(`${f}: ${d}`);
       else timeOnly.push(f);
     } else {
       differ.push(`${f} (binary, ${a.length} vs ${b.length} bytes)`);
     }
   }
-  console.log(`${fa.length} files before, ${fb.length} after: ${identical} byte-identical, ${timeOnly.length} equal but for time fields, ${differ.length} differ, ${onlyBefore.length} only before, ${onlyAfter.length} only after`);
+  console.log(`${fa.length} files before, ${fb.length} after: ${identical} byte-identical, ${timeOnly.length} equal but for time fields / the folder path, ${differ.length} differ, ${onlyBefore.length} only before, ${onlyAfter.length} only after`);
   for (const f of timeOnly) console.log(`  time fields only: ${f}`);
   for (const f of differ) console.log(`  DIFFER: ${f}`);
   for (const f of onlyBefore) console.log(`  ONLY BEFORE: ${f}`);

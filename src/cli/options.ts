@@ -7,6 +7,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_BATCH } from '../engine/batch-runner.js';
 import { UserError } from '../core/errors.js';
+import type { OnProgress } from '../core/progress.js';
 import type { FaceModel } from '../models/face-model.js';
 import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
 
@@ -77,6 +78,19 @@ export function addDataOptions(cmd: Command, set: DataOptionSet = {}): Command {
 /** The options `addDataOptions` defines, picked from a command's parsed options. */
 export function dataOptions(opts: { batch?: number; detect?: boolean; cache: boolean; cacheDir?: string }) {
   return { batch: opts.batch, detect: opts.detect, cache: opts.cache, cacheDir: opts.cacheDir };
+}
+
+/**
+ * The run options every dataset analysis takes (src/analyses/run-options.ts), from a command's
+ * parsed --out / --layers / data options, with the command's model, data and progress listener.
+ */
+export function runOptions<M, D>(
+  opts: { out: string; layers?: string | string[]; batch?: number; detect?: boolean; cache: boolean; cacheDir?: string },
+  model: M,
+  dataset: D,
+  onProgress: OnProgress,
+) {
+  return { model, dataset, out: opts.out, layers: opts.layers, ...dataOptions(opts), onProgress };
 }
 
 // ---------------------------------------------------------------------------------------------

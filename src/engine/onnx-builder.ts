@@ -2,19 +2,11 @@
  * A small builder for ONNX graphs: facelens makes the graphs of its built-in models (and tests
  * make small ones) with it. Only float32 tensors and int64 shape constants are needed here.
  */
-import { encodeModel, onnx, TensorDataType, type AttributeProto, type NodeProto, type TensorProto } from './onnx-proto.js';
+import { encodeAttr, encodeModel, TensorDataType, type AttributeProto, type NodeProto, type TensorProto } from './onnx-proto.js';
 
 export type AttrValue = number | number[] | string | Float32Array;
 
-const { AttributeType } = onnx.AttributeProto;
-
-function makeAttr(name: string, v: AttrValue): AttributeProto {
-  if (typeof v === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v) };
-  if (v instanceof Float32Array) return { name, type: AttributeType.FLOATS, floats: Array.from(v) };
-  if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
-  if (Number.isInteger(v)) return { name, type: AttributeType.INT, i: v };
-  return { name, type: AttributeType.FLOAT, f: v };
-}
+const makeAttr = (name: string, v: AttrValue): AttributeProto => encodeAttr(name, v);
 
 function valueInfo(name: string, dims: (number | string)[]) {
   return {

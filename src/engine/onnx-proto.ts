@@ -102,3 +102,17 @@ export function resolvePads(node: NodeProto, inSize: readonly number[] | undefin
   }
   return pads;
 }
+
+/**
+ * The one ONNX attribute encoder (graph builder and backward-graph generator): a string is STRING,
+ * a Float32Array FLOATS, a number[] INTS, an integer INT unless `asFloat` (attributes that are
+ * floats by definition, e.g. alpha / beta / epsilon, may hold integral values), else FLOAT.
+ */
+export function encodeAttr(name: string, v: number | number[] | string | Float32Array, asFloat = false): AttributeProto {
+  const A = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
+  if (v instanceof Float32Array) return { name, type: A.FLOATS, floats: Array.from(v) };
+  if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
+  if (Number.isInteger(v) && !asFloat) return { name, type: A.INT, i: v };
+  return { name, type: A.FLOAT, f: v };
+}

@@ -19,7 +19,7 @@
  */
 import ort from 'onnxruntime-node';
 import {
-  attr, attrFloat, attrInt, attrInts, attrString, decodeModel, encodeModel, onnx, resolvePads, tensorValues, TensorDataType,
+  attr, attrFloat, attrInt, attrInts, attrString, decodeModel, encodeAttr, encodeModel, resolvePads, tensorValues, TensorDataType,
   type ModelProto, type NodeProto, type TensorProto,
 } from './onnx-proto.js';
 import type { ReluRule } from './tf-relu-rules.js';
@@ -142,13 +142,7 @@ class Gen {
 
   node(op: string, inputs: string[], attrs: Record<string, number | number[] | string> = {}, nOut = 1): string[] {
     const outs = Array.from({ length: nOut }, () => this.fresh(op.toLowerCase()));
-    const attribute = Object.entries(attrs).map(([name, v]) => {
-      const A = onnx.AttributeProto.AttributeType;
-      if (typeof v === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(v) };
-      if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
-      if (Number.isInteger(v) && !name.startsWith('alpha') && name !== 'beta' && name !== 'epsilon') return { name, type: A.INT, i: v };
-      return { name, type: A.FLOAT, f: v };
-    });
+    const attribute = Object.entries(attrs).map(([name, v]) => encodeAttr(name, v, name.startsWith('alpha') || name === 'beta' || name === 'epsilon'));
     this.nodes.push({ opType: op, name: outs[0], input: inputs, output: outs, attribute });
     return outs;
   }

@@ -12,7 +12,7 @@ import { TfGraph } from '../../src/engine/tf-graph.ts';
 import { tf } from '../../src/engine/tf-backend.ts';
 import { loadDlibResnet, faceApiModelDir } from '../../src/models/builtin/dlib-resnet.ts';
 import { toInputBatch } from '../../src/models/preprocess.ts';
-import { demoPhotos } from '../../src/cli/commands/demo.ts';
+import { demoPhotos } from '../../src/demo/photos.ts';
 
 const model = await loadDlibResnet();
 const faces: GroupFace[] = [];

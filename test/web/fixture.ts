@@ -17,7 +17,7 @@ import { invariance } from '../../src/analyses/probes/invariance.ts';
 import { similarity } from '../../src/analyses/similarity.ts';
 import { openSweep } from '../../src/analyses/sweep/read.ts';
 import { sweep } from '../../src/analyses/sweep/sweep.ts';
-import { demoPhotos } from '../../src/cli/commands/demo.ts';
+import { demoPhotos } from '../../src/demo/photos.ts';
 import { openDataset } from '../../src/data/datasets/index.ts';
 import { groupFaces } from '../../src/data/group-faces.ts';
 import { writePng } from '../../src/data/image-io.ts';

@@ -219,7 +219,24 @@ function poseChart(res: PoseKnnResult, layerOrder: string[]): ChartSpec {
   } as ChartSpec;
 }
 
+/** What the pose probe computes, apart from writing it: the result without its files, and what the writer records. */
+export interface PoseComputed {
+  result: Omit<PoseResult, 'files' | 'seconds'>;
+  /** Every parameter of the run (summary.json's `parameters`). */
+  parameters: Record<string, unknown>;
+  knnOpts: Required<PoseKnnOptions>;
+  layerOrder: string[];
+  /** Stage times so far (align, features, metrics); the writer adds its own. */
+  timer: ReturnType<typeof stageTimer>;
+}
+
+/** The pose probe: compute, then write summary.json, table.md, table.csv and the plot. */
 export async function pose(opts: PoseOptions): Promise<PoseResult> {
+  return writePoseOutputs(await computePose(opts), opts);
+}
+
+/** Faces, layer features and the k-NN results (data only; nothing is written). */
+export async function computePose(opts: PoseOptions): Promise<PoseComputed> {
   const timer = stageTimer();
   const layers = selectProbes(opts.model, opts.layers);
   const items = opts.identities !== undefined ? selectItems(opts.dataset.items, { identities: opts.identities }) : opts.dataset.items;
@@ -248,24 +265,11 @@ export async function pose(opts: PoseOptions): Promise<PoseResult> {
   };
   const res = poseKnn(feats, layers.map((l) => l.name), labels, ids, classNames, knnOpts);
   timer.lap('metrics');
-
-  await mkdir(opts.out, { recursive: true });
-  const files: PoseResult['files'] = {
-    summary: path.join(opts.out, 'summary.json'),
-    markdown: path.join(opts.out, 'table.md'),
-    csv: path.join(opts.out, 'table.csv'),
-  };
   const layerOrder = layers.map((l) => l.name);
-  if (opts.plots ?? true) {
-    const base = path.join(opts.out, 'plot-accuracy');
-    await writeChart(poseChart(res, layerOrder), base);
-    files.plot = `${base}.png`;
-  }
-  timer.lap('plots');
 
   const undetectedIds = new Set(got.undetected.map((u) => u.id));
   const centreUndetected = Object.fromEntries(classNames.map((c) => [c, used.filter((it) => it.label === c && undetectedIds.has(it.id)).length]));
-  const result: PoseResult = {
+  const result: PoseComputed['result'] = {
     classNames,
     images: used.length,
     identities: [...new Set(ids)].sort(),
@@ -277,10 +281,8 @@ export async function pose(opts: PoseOptions): Promise<PoseResult> {
     ...res,
     undetected: got.undetected,
     unreadable: got.unreadable,
-    seconds: timer.seconds(),
-    files,
   };
-  await writeProbeSummary(files.summary, 'pose', {
+  const parameters = {
       model: opts.model.name,
       dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length, selected: items.length },
       identityFilter: opts.identities ?? 'all',
@@ -301,7 +303,30 @@ export async function pose(opts: PoseOptions): Promise<PoseResult> {
       rules: KNN_RULES,
       alignment: opts.detect === false ? 'none (centre crop of every image)' : opts.model.alignment,
       undetectedFaces: 'centre crop of the image (counted per class in crops.centreUndetected); aligned and centre-cropped faces differ in framing, a possible confound',
-    }, result);
+    };
+  return { result, parameters, knnOpts, layerOrder, timer };
+}
+
+/** Writes what computePose found: summary.json, table.md, table.csv and (unless plots: false) the plot. */
+export async function writePoseOutputs(c: PoseComputed, opts: Pick<PoseOptions, 'out' | 'plots' | 'model'>): Promise<PoseResult> {
+  const { knnOpts, layerOrder, timer } = c;
+  const { classNames } = c.result;
+  const res = c.result;
+  const centreUndetected = c.result.crops.centreUndetected;
+  await mkdir(opts.out, { recursive: true });
+  const files: PoseResult['files'] = {
+    summary: path.join(opts.out, 'summary.json'),
+    markdown: path.join(opts.out, 'table.md'),
+    csv: path.join(opts.out, 'table.csv'),
+  };
+  if (opts.plots ?? true) {
+    const base = path.join(opts.out, 'plot-accuracy');
+    await writeChart(poseChart(res, layerOrder), base);
+    files.plot = `${base}.png`;
+  }
+  timer.lap('plots');
+  const result: PoseResult = { ...c.result, seconds: timer.seconds(), files };
+  await writeProbeSummary(files.summary, 'pose', c.parameters, result);
 
   const pct = (x: number) => (100 * x).toFixed(1);
   const groupsOrder = ['pooled', ...result.identities.filter((g) => res.layers[0]!.identities.some((r) => r.group === g))];
@@ -318,7 +343,7 @@ export async function pose(opts: PoseOptions): Promise<PoseResult> {
   const md = [
     `# Pose (Fig. 6 analogue): frontal/profile k-NN accuracy (%) per layer, model ${opts.model.name}`,
     '',
-    `${used.length} images, ${result.identities.length} identities; ${knnOpts.metric} distance; k in {${knnOpts.ks.join(',')}}; ${knnOpts.folds}-fold CV, seed ${String(knnOpts.seed)}.`,
+    `${result.images} images, ${result.identities.length} identities; ${knnOpts.metric} distance; k in {${knnOpts.ks.join(',')}}; ${knnOpts.folds}-fold CV, seed ${String(knnOpts.seed)}.`,
     `Crops: ${result.crops.aligned} aligned, ${Object.entries(centreUndetected).map(([c, k]) => `${k} ${c}`).join(' + ')} centre-cropped (no face detected)${result.crops.centreNoDetect ? `, ${result.crops.centreNoDetect} centre-cropped (--no-detect)` : ''}.`,
     '',
     '## Nested CV accuracy (unbiased; k chosen inside each outer training fold); majority = always guessing the larger class',

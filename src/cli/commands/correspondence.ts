@@ -3,7 +3,7 @@ import { correspondence, CORRESPONDENCE_DEFAULTS as D, type MaskFill, type Rando
 import { selectItems } from '../../analyses/probes/shared.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 import { info, result } from '../log.js';
-import { addChoiceOption, addDataOptions, addLayersOption, addModelOption, addOutOption, addSeedOption, intArg, modelFromOptions, numberArg } from '../options.js';
+import { addChoiceOption, addDataOptions, addLayersOption, addModelOption, addOutOption, addSeedOption, intArg, modelFromOptions, numberArg, runOptions } from '../options.js';
 import { progressBars } from '../progress.js';
 
 export function registerCorrespondence(program: Command): void {
@@ -33,21 +33,14 @@ export function registerCorrespondence(program: Command): void {
     dataset.items = selectItems(dataset.items, { identities: opts.identities, label: opts.label, perIdentity: opts.perIdentity, limit: opts.limit });
     const bars = progressBars();
     const r = await correspondence({
-      model,
-      dataset,
-      out: opts.out,
-      layers: opts.layers,
+      ...runOptions(opts, model, dataset, bars.onProgress),
       maskScale: k,
       fill: opts.fill as MaskFill,
       draws: opts.draws,
       seed: opts.seed,
       randomPlacement: opts.randomPlacement as RandomPlacement,
       signZeroRule: opts.signZero,
-      batch: opts.batch,
-      cache: opts.cache,
-      cacheDir: opts.cacheDir,
       sheet: opts.sheet,
-      onProgress: bars.onProgress,
     });
     bars.stop();
     info(`${r.images.length} faces; mask ${r.masks.side} px; ${r.undetected.length} without a detected face (left out), ${r.unreadable.length} unreadable`);

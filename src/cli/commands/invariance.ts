@@ -3,7 +3,7 @@ import { invariance, TRANSFORMS, type BorderFill, type TransformKind } from '../
 import { parseValues, selectItems } from '../../analyses/probes/shared.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 import { info, result } from '../log.js';
-import { addChoiceOption, addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, dataOptions, intArg } from '../options.js';
+import { addChoiceOption, addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, runOptions, intArg } from '../options.js';
 import { progressBars } from '../progress.js';
 
 export function registerInvariance(program: Command): void {
@@ -31,17 +31,7 @@ export function registerInvariance(program: Command): void {
     const dataset = await openDatasetArgs(inputs);
     if (opts.limit !== undefined) dataset.items = selectItems(dataset.items, { limit: opts.limit });
     const bars = progressBars();
-    const r = await invariance({
-      model,
-      dataset,
-      out: opts.out,
-      layers: opts.layers,
-      ranges,
-      border: opts.border as BorderFill,
-      ...dataOptions(opts),
-      plots: opts.plots,
-      onProgress: bars.onProgress,
-    });
+    const r = await invariance({ ...runOptions(opts, model, dataset, bars.onProgress), ranges, border: opts.border as BorderFill, plots: opts.plots });
     bars.stop();
     info(`${r.images.length} images; ${r.undetected.length} had no detected face (centre-cropped), ${r.unreadable.length} unreadable`);
     info(`time: ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);

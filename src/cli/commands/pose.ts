@@ -3,7 +3,7 @@ import { pose, POSE_DEFAULTS } from '../../analyses/probes/pose.js';
 import { openDataset } from '../../data/datasets/index.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
-import { addChoiceOption, addDataOptions, addLayersOption, addModelOption, addOutOption, addSeedOption, modelFromOptions, dataOptions, numberArg } from '../options.js';
+import { addChoiceOption, addDataOptions, addLayersOption, addModelOption, addOutOption, addSeedOption, modelFromOptions, runOptions, numberArg } from '../options.js';
 import { progressBars } from '../progress.js';
 
 export function registerPose(program: Command): void {
@@ -27,18 +27,13 @@ export function registerPose(program: Command): void {
     const dataset = await openDataset(datasetArg);
     const bars = progressBars();
     const r = await pose({
-      model,
-      dataset,
-      out: opts.out,
-      layers: opts.layers,
+      ...runOptions(opts, model, dataset, bars.onProgress),
       identities: opts.identities,
       ks,
       folds: opts.folds,
       seed: opts.seed,
       metric: opts.metric,
-      ...dataOptions(opts),
       plots: opts.plots,
-      onProgress: bars.onProgress,
     });
     bars.stop();
     const cu = Object.entries(r.crops.centreUndetected).map(([c, n]) => `${n} ${c}`).join(' + ');

@@ -3,7 +3,7 @@ import { mergeSweeps } from '../../analyses/sweep/merge.js';
 import { sweep } from '../../analyses/sweep/sweep.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, dataOptions } from '../options.js';
+import { addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, runOptions } from '../options.js';
 import { progressBars } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
 
@@ -29,18 +29,13 @@ export function registerSweep(program: Command): void {
     const bars = progressBars();
     let started = false;
     const r = await sweep({
-      model,
-      dataset,
-      out: opts.out,
-      layers: opts.layers,
-      ...dataOptions(opts),
-      shard,
-      onProgress: (e) => {
+      ...runOptions(opts, model, dataset, (e) => {
         // The first call reports the items an interrupted run already finished.
         if (!started && e.done > 0) info(`resuming after ${e.done} items`);
         started = true;
         bars.onProgress(e);
-      },
+      }),
+      shard,
     });
     bars.stop();
     if (r.alreadyComplete) info(`${opts.out} already holds this complete sweep (${r.rows} rows); nothing to do`);

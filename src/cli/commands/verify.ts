@@ -5,7 +5,7 @@ import { openDataset } from '../../data/datasets/index.js';
 import { looksLikePairList, readPairList } from '../../data/datasets/pair-list.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
-import { addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, dataOptions } from '../options.js';
+import { addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, runOptions } from '../options.js';
 import { progressBars } from '../progress.js';
 
 export function registerVerify(program: Command): void {
@@ -28,15 +28,7 @@ export function registerVerify(program: Command): void {
       ? await readPairList(opts.pairs, where)
       : await openDataset(where ?? opts.pairs, opts.pairs ? { pairsFile: opts.pairs } : {});
     const bars = progressBars();
-    const r = await verify({
-      model,
-      dataset,
-      out: opts.out,
-      layers: opts.layers,
-      flip: opts.flip,
-      ...dataOptions(opts),
-      onProgress: bars.onProgress,
-    });
+    const r = await verify({ ...runOptions(opts, model, dataset, bars.onProgress), flip: opts.flip });
     bars.stop();
     info(`${r.pairs.used} pairs in ${r.pairs.folds} folds (${r.pairs.dropped} dropped); ${r.undetected.length} images had no detected face (centre-cropped)`);
     info(`time: align ${r.seconds.align.toFixed(1)} s, features ${r.seconds.features.toFixed(1)} s, metrics ${r.seconds.metrics.toFixed(1)} s`);
