@@ -12,7 +12,8 @@
  *     `split` is the atlas' per-neuron stage times) and `imagesPerSecond` (a speed);
  *     nothing else (status, parameters, numbers) is masked;
  *   - JSON lines files (.jsonl): each line as a JSON file;
- *   - text files (.md, .html, .csv, .svg): ISO timestamps and "<number> s" durations.
+ *   - text files (.md, .html, .csv, .svg): ISO timestamps, "<number> s" durations, and the
+ *     seconds column of the report's run table (index.html: `<td>status</td><td>4.2</td>`).
  * Before that, the absolute path of each folder is replaced by `<root>` on its side (results
  * record where they were written), so two runs into different folders of the same name compare
  * equal; run the two into folders with the same name (e.g. /tmp/before/out and /tmp/after/out).
@@ -63,7 +64,10 @@ function firstJsonDiff(a, b, at = '$') {
 }
 
 const maskText = (s) =>
-  s.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<date>').replace(/\b\d+(\.\d+)?\s?s\b/g, '<dur>');
+  s
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<date>')
+    .replace(/\b\d+(\.\d+)?\s?s\b/g, '<dur>')
+    .replace(/(<td><span class="st [^"]*">[^<]*<\/span><\/td><td>)[\d.]+(<\/td>)/g, '$1<dur>$2');
 
 function firstLineDiff(a, b) {
   const la = a.split('\n');
