@@ -58,7 +58,7 @@ function thinRoc(r: RocCurve): { far: number[]; tar: number[] } {
 export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   const t0 = performance.now();
   const pairs = opts.dataset.pairs;
-  if (!pairs || pairs.length === 0) throw new UserError(`${opts.dataset.root}: no verification pairs (need an LFW folder with pairs.txt or a pairs file)`);
+  if (!pairs || pairs.length === 0) throw new UserError(`${opts.dataset.root}: no verification pairs (need an LFW folder with pairs.txt, a pairs file, or a CFP folder with --protocol FP|FF)`);
   const layers = selectProbes(opts.model, opts.layers);
   const total = opts.dataset.items.length;
   // Images where no face is found are centre-cropped instead (LFW images are centred face
@@ -129,7 +129,7 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     date: new Date().toISOString(),
     parameters: {
       model: opts.model.name,
-      dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: total, pairs: pairs.length, folds: foldCount },
+      dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: total, pairs: pairs.length, folds: foldCount, ...(opts.dataset.note ? { note: opts.dataset.note } : {}) },
       layers: layers.map((l) => l.name),
       similarity: 'cosine of the flattened layer features (C x H x W order)',
       flip: opts.flip

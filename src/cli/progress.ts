@@ -14,6 +14,9 @@ let quiet = false;
 export function setQuiet(q: boolean): void {
   quiet = q;
 }
+export function isQuiet(): boolean {
+  return quiet;
+}
 
 export function progress(label: string, total: number): Progress {
   if (quiet || total <= 0) return { tick() {}, stop() {} };

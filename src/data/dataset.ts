@@ -28,6 +28,8 @@ export interface Dataset {
   /** Present for datasets that come with pairs. */
   pairs?: Pair[];
   folds?: number;
+  /** How the pairs / folds were formed, when that needs saying (e.g. a CFP protocol with one split). */
+  note?: string;
 }
 
 /** An item that could not be used, and why. Long runs record these and go on. */

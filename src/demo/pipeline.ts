@@ -28,7 +28,9 @@ import { openDataset, readImages } from '../data/datasets/index.js';
 import { createGradientEngine } from '../engine/grad-engine.js';
 import { findProbe, type FaceModel } from '../models/face-model.js';
 import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
+import { openDemoLfw } from './data-source.js';
 import { alignDemoFaces, type DemoFace } from './faces.js';
+import { runYawStep } from './yaw-step.js';
 import { demoPhotos } from './photos.js';
 import { RunLog, type RunRecord, type StepRecord } from './run-log.js';
 import { DEFAULT_BATCH } from '../engine/batch-runner.js';
@@ -40,8 +42,12 @@ export interface DemoOptions {
   seed?: number;
   /** LFW folder: adds verification (and is swept when `dataset` is not given). */
   lfw?: string;
-  /** CFP folder: adds the pose probe. */
+  /** CFP folder: adds the pose probe (without it, the yaw probe runs on the swept faces). */
   cfp?: string;
+  /** Use at most this many LFW images (whole pairs over every fold; 0 or undefined = all). */
+  lfwLimit?: number;
+  /** A data warning shown in the console and the report (e.g. LFW could not be downloaded). */
+  banner?: string;
   /** A larger dataset to sweep and atlas instead of the demo faces. */
   dataset?: string;
   /** Probe layers of the sweep / atlas / similarity (default: all). */
@@ -127,6 +133,8 @@ interface DemoContext {
   sweepLayers: { name: string; spatial: boolean; kind: string }[];
   /** The atlas' neurons of each layer (for AM). */
   atlasNeuronsOf: Map<string, number[]>;
+  /** The swept dataset (the yaw probe's faces when no CFP is given). */
+  swept?: Dataset;
 }
 
 /** The faces, best detector score first. */
@@ -163,7 +171,8 @@ async function sweepStep(ctx: DemoContext): Promise<void> {
   else {
     await log.run(sweepSpec, async () => {
       const fromFaces = !opts.dataset && !opts.lfw;
-      swept = fromFaces ? await readImages(facePaths(ctx, ctx.faces)) : await openDataset((opts.dataset ?? opts.lfw)!, { allImages: false });
+      swept = fromFaces ? await readImages(facePaths(ctx, ctx.faces)) : opts.dataset ? await openDataset(opts.dataset, { allImages: false }) : await openDemoLfw(opts.lfw!, opts.lfwLimit);
+      ctx.swept = swept;
       const r = await sweep({
         model,
         dataset: swept,
@@ -340,7 +349,7 @@ async function verifyStep(ctx: DemoContext): Promise<void> {
   else {
     const lfwDir = opts.lfw;
     await log.run(verSpec, async () => {
-      const r = await verify({ model, dataset: await openDataset(lfwDir), out: path.join(dir, 'verify'), layers: 'all', batch, ...dataCache });
+      const r = await verify({ model, dataset: await openDemoLfw(lfwDir, opts.lfwLimit), out: path.join(dir, 'verify'), layers: 'all', batch, ...dataCache });
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       const first = r.layers[0]!, last = r.layers[r.layers.length - 1]!;
       return { numbers: { pairs: r.pairs.used, [first.layer]: pct(first.accuracy_mean), [last.layer]: pct(last.accuracy_mean) } };
@@ -354,7 +363,7 @@ async function poseStep(ctx: DemoContext): Promise<void> {
   const P = POSE_DEFAULTS;
   const ids = opts.cfpIdentities ?? P.identities;
   const poseSpec = { name: 'pose', title: `frontal / profile k-NN per layer on CFP identities ${ids} (Fig. 6)`, parameters: { identities: ids, layers: 'all', folds: P.folds, seed: seedKey(seed), metric: P.metric }, output: 'pose' };
-  if (!opts.cfp) await log.skip(poseSpec, 'no CFP folder given (run with --cfp DIR)');
+  if (!opts.cfp) await runYawStep(log, { model, dataset: ctx.swept, dir, seed, batch, cache: opts.dataset || opts.lfw ? dataCache : { cache: false } });
   else {
     const cfpDir = opts.cfp;
     await log.run(poseSpec, async () => {
@@ -401,7 +410,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       model: model.name,
       datasets: {
         demo: { photos: photos.map((p) => p.id), source: photos[0] ? path.dirname(photos[0].path) : '' },
-        ...(opts.lfw ? { lfw: path.resolve(opts.lfw) } : {}),
+        ...(opts.lfw ? { lfw: path.resolve(opts.lfw), ...(opts.lfwLimit ? { lfwLimit: opts.lfwLimit } : {}) } : {}),
+        ...(opts.banner ? { banner: opts.banner } : {}),
         ...(opts.cfp ? { cfp: path.resolve(opts.cfp) } : {}),
         ...(opts.dataset ? { dataset: path.resolve(opts.dataset) } : {}),
       },
@@ -410,6 +420,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
     },
     say,
   );
+  if (opts.banner) say(`NOTE: ${opts.banner}`);
   await log.save();
 
   const ctx: DemoContext = {

@@ -4,14 +4,20 @@ import { demoSummaryText } from '../../demo/summary.js';
 import { buildReportDetailed } from '../../report/html/build.js';
 import { info, result } from '../log.js';
 import { POSE_DEFAULTS } from '../../analyses/probes/pose.js';
-import { addModelOption, addOutOption, addSeedOption, intArg, modelFromOptions } from '../options.js';
+import { addModelOption, addOutOption, addSeedOption, intArg, modelFromOptions, nonNegativeInt } from '../options.js';
+import { DEFAULT_LFW_LIMIT, lfwPhotos, openDemoLfw, resolveDemoData } from '../../demo/data-source.js';
+import { defaultBaseUrl } from '../../data/fetch/catalog.js';
+import { fetchWithProgress } from './data.js';
+
+/** LFW photos whose faces replace the bundled photos' (invariance uses 5, correspondence 15). */
+const LFW_PHOTOS = 16;
 
 export { demoPhotos } from '../../demo/photos.js';
 
 export function registerDemo(program: Command): void {
   const cmd = program
     .command('demo')
-    .description('the whole pipeline on the bundled demo photos (+ LFW / CFP / a dataset when given) and the HTML report (what `npm start` runs)')
+    .description('the whole pipeline and the HTML report (what `npm start` runs): on LFW (from --lfw or the data folder, downloaded there when absent unless --offline), else on the bundled demo photos; pose on CFP with --cfp, else the yaw probe')
     .option('--lfw <dir>', 'LFW folder (images/ + pairs.txt): adds per-layer verification; swept instead of the demo faces unless --dataset')
     .option('--cfp <dir>', 'CFP folder: adds the frontal/profile pose probe')
     .option('--dataset <dir>', 'a larger dataset to sweep and atlas instead of the demo faces');
@@ -21,14 +27,32 @@ export function registerDemo(program: Command): void {
     .option('--am-steps <n>', 'activation maximisation: steps per octave', intArg('--am-steps'), AM_DEFAULTS.steps)
     .option('--am-neurons <n>', 'activation maximisation: neurons per layer', intArg('--am-neurons'), DEMO_DEFAULTS.amNeurons)
     .option('--am-facets <n>', 'activation maximisation: facets per neuron', intArg('--am-facets'), DEMO_DEFAULTS.amFacets)
-    .option('--cfp-identities <list>', 'CFP identities for the pose probe', POSE_DEFAULTS.identities);
+    .option('--cfp-identities <list>', 'CFP identities for the pose probe', POSE_DEFAULTS.identities)
+    .option('--lfw-limit <n>', `use at most n LFW images (whole pairs over every fold; 0 = all pairs' images)`, nonNegativeInt('--lfw-limit'), DEFAULT_LFW_LIMIT)
+    .option('--offline', 'never download LFW; without it in the data folder, run on the bundled photos')
+    .option('--data-dir <dir>', 'data folder holding lfw/ (and cfp/) (default $FACELENS_DATA or ~/.cache/facelens/datasets)')
+    .option('--base-url <url>', 'LFW mirror for the download (or $FACELENS_DATA_BASE_URL)');
   addModelOption(cmd).action(async (opts) => {
+    const data = await resolveDemoData({
+      lfw: opts.lfw,
+      cfp: opts.cfp,
+      offline: Boolean(opts.offline),
+      dataDir: opts.dataDir,
+      baseUrl: opts.baseUrl ?? defaultBaseUrl(),
+      log: info,
+      fetch: (name, o) => fetchWithProgress(name, o),
+    });
+    if (data.banner) info(`\n*** ${data.banner} ***\n`);
+    else if (data.lfw) info(`LFW: ${data.lfw} (${data.lfwSource}${opts.lfwLimit ? `, at most ${opts.lfwLimit} images` : ''})`);
+    const photos = data.lfw ? lfwPhotos(await openDemoLfw(data.lfw, opts.lfwLimit), LFW_PHOTOS) : undefined;
     const summary = await runDemo({
       out: opts.out,
       model: await modelFromOptions(opts),
       seed: opts.seed,
-      lfw: opts.lfw,
-      cfp: opts.cfp,
+      lfw: data.lfw,
+      cfp: data.cfp,
+      ...(data.lfw ? { lfwLimit: opts.lfwLimit, photos } : {}),
+      ...(data.banner ? { banner: data.banner } : {}),
       dataset: opts.dataset,
       atlasNeurons: opts.atlasNeurons,
       amNeurons: opts.amNeurons,

@@ -3,6 +3,8 @@ import { verify } from '../../analyses/verify.js';
 import { readFile } from 'node:fs/promises';
 import { openDataset } from '../../data/datasets/index.js';
 import { looksLikePairList, readPairList } from '../../data/datasets/pair-list.js';
+import { readCfpProtocol, type CfpProtocol } from '../../data/datasets/cfp-protocol.js';
+import { parseIdentities } from '../../analyses/probes/shared.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addLayersOption, addModelOption, addOutOption, modelFromOptions, runOptions } from '../options.js';
@@ -12,9 +14,11 @@ export function registerVerify(program: Command): void {
   const cmd = program
     .command('verify')
     .description('per-layer face verification on a pairs protocol (paper Table II): k-fold accuracy, AUC, TAR@FAR=1e-3')
-    .argument('[dataset]', 'an LFW folder (images/ + pairs.txt)')
+    .argument('[dataset]', 'an LFW folder (images/ + pairs.txt), or a CFP folder with --protocol FP|FF')
     .option('--pairs <file>', 'pairs file: LFW pairs.txt, or the CPLFW/CALFW list (`path label` lines, two per pair); default <dataset>/pairs.txt')
     .option('--images <dir>', 'image folder for --pairs (LFW layout <Name>/<Name>_NNNN.jpg)')
+    .option('--protocol <name>', 'CFP folder: FP (frontal-profile) or FF (frontal-frontal) pairs of its Protocol/ (one split per fold)')
+    .option('--identities <list>', 'with --protocol: keep pairs whose two identities are in this list, e.g. 001-025')
     .option('--flip', 'add the horizontally mirrored image (features concatenated)');
   addLayersOption(cmd);
   addOutOption(cmd, 'facelens-out/verify');
@@ -23,10 +27,15 @@ export function registerVerify(program: Command): void {
     const model = await modelFromOptions(opts);
     const where = datasetArg ?? opts.images;
     if (!where && !opts.pairs) throw new UserError('give an LFW folder, or --pairs FILE [--images DIR]');
+    if (opts.identities !== undefined && opts.protocol === undefined) throw new UserError('--identities needs --protocol FP|FF (it selects CFP pairs)');
+    if (opts.protocol !== undefined && !/^(FP|FF)$/i.test(opts.protocol)) throw new UserError(`--protocol must be FP or FF (got "${opts.protocol}")`);
     const isPairList = opts.pairs && looksLikePairList(await readFile(opts.pairs, 'utf8').catch(() => ''));
-    const dataset = isPairList
-      ? await readPairList(opts.pairs, where)
-      : await openDataset(where ?? opts.pairs, opts.pairs ? { pairsFile: opts.pairs } : {});
+    const dataset = opts.protocol
+      ? await readCfpProtocol(where ?? '', String(opts.protocol).toUpperCase() as CfpProtocol, opts.identities ? { identities: { test: parseIdentities(opts.identities), label: opts.identities } } : {})
+      : isPairList
+        ? await readPairList(opts.pairs, where)
+        : await openDataset(where ?? opts.pairs, opts.pairs ? { pairsFile: opts.pairs } : {});
+    if (dataset.note) info(dataset.note);
     const bars = progressBars();
     const r = await verify({ ...runOptions(opts, model, dataset, bars.onProgress), flip: opts.flip });
     bars.stop();

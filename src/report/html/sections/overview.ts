@@ -30,6 +30,8 @@ export async function overviewSection(res: Results, assets: Assets): Promise<Sec
       ...Object.entries(run.datasets).map(([k, v]) => [`data: ${k}`, v] as [string, unknown]),
       ...Object.entries(run.options).map(([k, v]) => [k, v] as [string, unknown]),
     ],
-    body: table(['step', 'status', 'seconds', 'result / reason'], rows, 'steps') + (faces ? `<h3>Aligned faces</h3>${faces}` : ''),
+    body:
+      (typeof run.datasets.banner === 'string' ? `<p class="failed"><strong>Data:</strong> ${esc(run.datasets.banner)}</p>` : '') +
+      table(['step', 'status', 'seconds', 'result / reason'], rows, 'steps') + (faces ? `<h3>Aligned faces</h3>${faces}` : ''),
   };
 }

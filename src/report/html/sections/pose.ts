@@ -5,10 +5,13 @@ import type { Assets } from '../assets.js';
 import { pct } from '../escape.js';
 import type { Results } from '../results.js';
 import { table, type Section } from '../section.js';
+import { poseYawSection, type YawSummary } from './pose-yaw.js';
 
 export async function poseSection(res: Results, assets: Assets): Promise<Section> {
   const base = { id: 'pose', title: 'Pose: frontal vs profile per layer', paper: 'Sec. 3.6, Fig. 6' };
-  const s = await res.json<PoseSummary>('pose', 'summary.json');
+  const any = await res.json<{ command?: string }>('pose', 'summary.json');
+  if (any?.command === 'yaw' && (any as YawSummary).layers?.length) return poseYawSection(any as YawSummary, assets, base);
+  const s = any?.command === 'yaw' ? undefined : (any as PoseSummary | undefined);
   if (!s?.layers?.length) return { ...base, ...res.absence('pose', 'no pose/summary.json (run `facelens demo --cfp DIR` or `facelens pose DIR --out RESULTS/pose`)') };
   const L = s.layers;
   const order = L.map((l) => l.layer);

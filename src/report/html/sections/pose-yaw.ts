@@ -1,0 +1,73 @@
+/** Pose without CFP (the yaw probe's summary in pose/): how much head yaw / pitch each layer carries. */
+import type { ChartSpec } from '../../../figures/plot.js';
+import type { Assets } from '../assets.js';
+import { num, pct } from '../escape.js';
+import type { Results } from '../results.js';
+import { table, type Section } from '../section.js';
+
+interface Score {
+  r2: number;
+  mae: number;
+}
+export interface YawSummary {
+  command: 'yaw';
+  parameters?: { model?: string; headPose?: string; metric?: string; ks?: number[]; folds?: number; seed?: string; frontal?: string; turned?: string; dataset?: { root?: string } };
+  faces?: number;
+  yawStats?: { median_abs: number; frontal: number; turned: number; between: number };
+  layers?: { layer: string; dims: number; yaw: { nested: Score }; pitch: { nested: Score }; frontalTurned: { nested_accuracy: number; majority_baseline: number } | string }[];
+}
+
+export async function poseYawSection(s: YawSummary, assets: Assets, base: { id: string; title: string; paper: string }): Promise<Section> {
+  const L = s.layers ?? [];
+  const order = L.map((l) => l.layer);
+  const values = L.flatMap((l) => [
+    { layer: l.layer, value: l.yaw.nested.r2, measure: 'yaw R²' },
+    { layer: l.layer, value: l.pitch.nested.r2, measure: 'pitch R²' },
+    ...(typeof l.frontalTurned === 'object' ? [{ layer: l.layer, value: l.frontalTurned.nested_accuracy, measure: 'frontal/turned accuracy' }] : []),
+  ]).filter((v) => Number.isFinite(v.value));
+  const spec = {
+    title: 'Head pose carried per layer (k-NN, nested CV)',
+    width: 420,
+    height: 220,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'layer', type: 'ordinal', sort: order, title: 'layer' },
+      y: { field: 'value', type: 'quantitative', title: 'R² / accuracy', scale: { zero: false } },
+      color: { field: 'measure', type: 'nominal', title: 'measure' },
+    },
+  } as ChartSpec;
+  const chart = await assets.chart('pose-yaw', spec, 'yaw R² per layer', 560);
+  const first = L[0]!, last = L[L.length - 1]!;
+  const ft = L.find((l) => typeof l.frontalTurned === 'string')?.frontalTurned;
+  const rows = L.map((l) => [
+    l.layer,
+    l.dims,
+    num(l.yaw.nested.r2),
+    num(l.yaw.nested.mae, 1),
+    num(l.pitch.nested.r2),
+    typeof l.frontalTurned === 'object' ? pct(l.frontalTurned.nested_accuracy) : '—',
+    typeof l.frontalTurned === 'object' ? pct(l.frontalTurned.majority_baseline) : '—',
+  ]);
+  const p = s.parameters ?? {};
+  const y = s.yawStats;
+  return {
+    ...base,
+    title: 'Pose: head yaw per layer (no CFP given: yaw from landmarks)',
+    status: 'ok',
+    reading: `k-NN regression of yaw: R² ${num(first.yaw.nested.r2, 2)} at ${first.layer}, ${num(last.yaw.nested.r2, 2)} at ${last.layer} (${s.faces ?? '?'} faces, median |yaw| ${num(y?.median_abs, 1)}°)${
+      last.yaw.nested.r2 < first.yaw.nested.r2 ? ': higher layers keep less pose information' : ''
+    }.${typeof ft === 'string' ? ` Frontal/turned not evaluated: ${ft}.` : ''}`,
+    parameters: [
+      ['model', p.model],
+      ['dataset', p.dataset?.root],
+      ['head pose', p.headPose],
+      ['faces', `${s.faces ?? '?'} (${y?.frontal ?? '?'} frontal ${p.frontal ?? ''}, ${y?.turned ?? '?'} turned ${p.turned ?? ''}, ${y?.between ?? '?'} between)`],
+      ['metric', p.metric],
+      ['k candidates', p.ks?.join(', ')],
+      ['folds', p.folds],
+      ['seed', p.seed],
+    ],
+    body: table(['layer', 'dims', 'yaw R²', 'yaw MAE (°)', 'pitch R²', 'frontal/turned', 'majority'], rows, 'pose') + chart,
+  };
+}
