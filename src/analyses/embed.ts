@@ -3,7 +3,7 @@
  * to `features.npy` [n x d] (float32) with `items.json` (ids, in row order) and `summary.json`.
  */
 import type { OnProgress } from '../core/progress.js';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dataset, SkippedItem } from '../data/dataset.js';
 import { alignedFaces } from '../data/faces.js';
@@ -13,6 +13,7 @@ import { NpyAppender } from '../io/npy.js';
 import { writeJsonAtomic } from '../io/json.js';
 import { writeSummary } from '../results/summary.js';
 import { findProbe, type FaceModel } from '../models/face-model.js';
+import { datasetFingerprint, shardRange } from '../cluster/shard.js';
 
 export interface EmbedOptions {
   model: FaceModel;
@@ -23,6 +24,8 @@ export interface EmbedOptions {
   detect?: boolean;
   cache?: boolean;
   cacheDir?: string;
+  /** Only the index-th of count contiguous parts of the dataset (join them with `facelens merge`). */
+  shard?: { index: number; count: number };
   onProgress?: OnProgress;
 }
 
@@ -48,12 +51,21 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
     items: path.join(opts.out, 'items.json'),
     summary: path.join(opts.out, 'summary.json'),
   };
+  const all = opts.dataset.items;
+  const shard = opts.shard ?? { index: 0, count: 1 };
+  const range = shardRange(all.length, shard.index, shard.count);
+  const items = all.slice(range.start, range.end);
   const engine = await OrtEngine.create(opts.model);
-  const writer = await NpyAppender.create(files.features, 'float32', [d]);
+  // Features go to a temporary name, renamed when complete: a rerun (a retried shard) replaces
+  // the folder's files whole, and a reader never sees a half-written features.npy.
+  const partial = `${files.features}.partial-${process.pid}`;
+  // Leftovers of a killed earlier run of this shard.
+  for (const f of await readdir(opts.out)) if (f.startsWith('features.npy.partial-')) await rm(path.join(opts.out, f), { force: true });
+  const writer = await NpyAppender.create(partial, 'float32', [d]);
   const ids: { id: string; identity?: string; label?: string }[] = [];
   const skipped: SkippedItem[] = [];
-  const total = opts.dataset.items.length;
-  const faces = alignedFaces(opts.dataset.items, opts.model.alignment, {
+  const total = items.length;
+  const faces = alignedFaces(items, opts.model.alignment, {
     detect: opts.detect ?? true,
     cache: opts.cache ?? true,
     cacheDir: opts.cacheDir,
@@ -73,6 +85,8 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
   });
   await writer.close();
   await engine.release();
+  await rm(files.summary, { force: true });
+  await rename(partial, files.features);
   const seconds = (performance.now() - t0) / 1000;
   const result: EmbedResult = {
     model: opts.model.name,
@@ -89,7 +103,8 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
   await writeSummary(files.summary, {
     command: 'embed',
     date: new Date().toISOString(),
-    dataset: { kind: opts.dataset.kind, root: opts.dataset.root, items: total },
+    dataset: { kind: opts.dataset.kind, root: opts.dataset.root, items: all.length, fingerprint: datasetFingerprint(all.map((it) => it.id)) },
+    ...(opts.shard ? { shard: { index: shard.index, count: shard.count, ...range } } : {}),
     parameters: {
       model: opts.model.name,
       layer: probe.name,

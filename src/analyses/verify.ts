@@ -10,8 +10,14 @@ import type { RgbImage } from '../data/image.js';
 import { writeSummary } from '../results/summary.js';
 import { selectProbes } from '../models/face-model.js';
 import { UserError } from '../core/errors.js';
+import { firstDifference } from '../cluster/shard-set.js';
 import { layerFeatures } from './features.js';
 import { collectFaces, type ProbeRunOptions } from './probes/shared.js';
+import { datasetFingerprint, shardRange } from '../cluster/shard.js';
+import { FEATURE_STORE_FORMAT, writeFeatureStore, type FeatureStore, type FeatureStoreManifest } from './feature-store.js';
+import type { DatasetItem } from '../data/dataset.js';
+import type { ProbeLayer } from '../models/face-model.js';
+import type { FeatureMatrix } from './metrics/matrix.js';
 import { lineChart, writeChart } from '../figures/plot.js';
 import { pairCosine } from './metrics/cosine.js';
 import { kFoldVerification, rocAuc, rocCurve, tarAtFar, VERIFICATION_RULES, type RocCurve } from './metrics/verification.js';
@@ -19,6 +25,8 @@ import { writeFileAtomic } from '../io/atomic.js';
 
 export interface VerifyOptions extends ProbeRunOptions {
   flip?: boolean;
+  /** Features computed before (`verify --shard` + `facelens merge`): skips alignment and features. */
+  features?: FeatureStore;
 }
 
 export interface VerifyLayerResult {
@@ -61,27 +69,12 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   if (!pairs || pairs.length === 0) throw new UserError(`${opts.dataset.root}: no verification pairs (need an LFW folder with pairs.txt, a pairs file, or a CFP folder with --protocol FP|FF)`);
   const layers = selectProbes(opts.model, opts.layers);
   const total = opts.dataset.items.length;
-  // Images where no face is found are centre-cropped instead (LFW images are centred face
-  // crops), so no pair is lost to a detector miss; the summary lists them.
-  const { faces, undetected, unreadable } = await collectFaces(opts.dataset.items, opts.model.alignment, {
-    detect: opts.detect,
-    cache: opts.cache,
-    cacheDir: opts.cacheDir,
-    fallback: 'centre',
-    onProgress: (done) => opts.onProgress?.({ stage: 'align', done, total }),
-  });
-  const faceOf = new Map<string, RgbImage>(faces.map((f) => [f.item.id, f.face]));
-  const ids = [...faceOf.keys()].sort();
+  const computed = opts.features ? fromStore(opts, layers) : await faceFeatures(opts, opts.dataset.items, layers);
+  const { ids, feats, undetected, unreadable } = computed;
   const rowOf = new Map(ids.map((id, i) => [id, i]));
   const usable = pairs.filter((p) => rowOf.has(p.a) && rowOf.has(p.b));
-  const tAlign = performance.now();
-
-  const feats = await layerFeatures(opts.model, ids.map((id) => faceOf.get(id)!), layers, {
-    flip: opts.flip,
-    batch: opts.batch,
-    onProgress: (n) => opts.onProgress?.({ stage: 'features', done: n, total: ids.length }),
-  });
-  const tFeat = performance.now();
+  const tAlign = t0 + computed.alignMs;
+  const tFeat = tAlign + computed.featuresMs;
   const left = usable.map((p) => rowOf.get(p.a)!);
   const right = usable.map((p) => rowOf.get(p.b)!);
   const labels = usable.map((p) => p.same);
@@ -169,4 +162,73 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
     files.roc.replace(/\.png$/, ''),
   );
   return result;
+}
+
+interface ComputedFeatures {
+  ids: string[];
+  feats: Map<string, FeatureMatrix>;
+  undetected: SkippedItem[];
+  unreadable: SkippedItem[];
+  alignMs: number;
+  featuresMs: number;
+}
+
+/** Aligns `items` and computes the layers' features, rows in sorted-id order. */
+async function faceFeatures(opts: VerifyOptions, items: DatasetItem[], layers: ProbeLayer[]): Promise<ComputedFeatures> {
+  const t0 = performance.now();
+  // Images where no face is found are centre-cropped instead (LFW images are centred face
+  // crops), so no pair is lost to a detector miss; the summary lists them.
+  const { faces, undetected, unreadable } = await collectFaces(items, opts.model.alignment, {
+    detect: opts.detect,
+    cache: opts.cache,
+    cacheDir: opts.cacheDir,
+    fallback: 'centre',
+    onProgress: (done) => opts.onProgress?.({ stage: 'align', done, total: items.length }),
+  });
+  const faceOf = new Map<string, RgbImage>(faces.map((f) => [f.item.id, f.face]));
+  const ids = [...faceOf.keys()].sort();
+  const t1 = performance.now();
+  const feats = await layerFeatures(opts.model, ids.map((id) => faceOf.get(id)!), layers, {
+    flip: opts.flip,
+    batch: opts.batch,
+    onProgress: (n) => opts.onProgress?.({ stage: 'features', done: n, total: ids.length }),
+  });
+  return { ids, feats, undetected, unreadable, alignMs: t1 - t0, featuresMs: performance.now() - t1 };
+}
+
+function storeManifest(opts: VerifyOptions, layers: ProbeLayer[], feats: Map<string, FeatureMatrix>, shard: FeatureStoreManifest['shard']): FeatureStoreManifest {
+  const all = opts.dataset.items;
+  return {
+    format: FEATURE_STORE_FORMAT,
+    command: 'verify',
+    model: { name: opts.model.name, ...(opts.model.spec ? { spec: opts.model.spec } : {}), alignment: opts.detect === false ? 'none (centre crop)' : opts.model.alignment },
+    dataset: { kind: opts.dataset.kind, root: opts.dataset.root, items: all.length, fingerprint: datasetFingerprint(all.map((it) => it.id)) },
+    parameters: { flip: Boolean(opts.flip), detect: opts.detect !== false, undetectedFaces: 'centre crop' },
+    layers: layers.map((l) => ({ name: l.name, cols: feats.get(l.name)!.cols })),
+    shard,
+  };
+}
+
+/** The feature step of `verify` for one shard of the dataset's images, written to `opts.out` as a feature folder. */
+export async function verifyFeatures(opts: VerifyOptions & { shard: { index: number; count: number } }): Promise<{ dir: string; rows: number; unreadable: number }> {
+  const layers = selectProbes(opts.model, opts.layers);
+  const all = opts.dataset.items;
+  const range = shardRange(all.length, opts.shard.index, opts.shard.count);
+  const c = await faceFeatures(opts, all.slice(range.start, range.end), layers);
+  const manifest = storeManifest(opts, layers, c.feats, { index: opts.shard.index, count: opts.shard.count, ...range });
+  await writeFeatureStore(opts.out, { manifest, ids: c.ids, undetected: c.undetected, unreadable: c.unreadable, layers: c.feats });
+  return { dir: opts.out, rows: c.ids.length, unreadable: c.unreadable.length };
+}
+
+/** The features of a (merged) feature folder, after checking it was made for this dataset, model and options. */
+function fromStore(opts: VerifyOptions, layers: ProbeLayer[]): ComputedFeatures {
+  const store = opts.features!;
+  const m = store.manifest;
+  const want = storeManifest(opts, [], new Map(), m.shard);
+  const d = firstDifference({ command: want.command, model: want.model, dataset: want.dataset, parameters: want.parameters }, { command: m.command, model: m.model, dataset: m.dataset, parameters: m.parameters });
+  if (d) throw new UserError(`--features: the feature folder was made with ${d.path} = ${JSON.stringify(d.b)}, this run has ${JSON.stringify(d.a)}`);
+  if (m.shard.count !== 1) throw new UserError(`--features: that is shard ${m.shard.index} of ${m.shard.count}; join the shards with \`facelens merge\` first`);
+  const missing = layers.filter((l) => !store.layers.has(l.name)).map((l) => l.name);
+  if (missing.length > 0) throw new UserError(`--features: no features of layer(s) ${missing.join(', ')}; it has ${m.layers.map((l) => l.name).join(', ')}`);
+  return { ids: store.ids, feats: store.layers, undetected: store.undetected, unreadable: store.unreadable, alignMs: 0, featuresMs: 0 };
 }

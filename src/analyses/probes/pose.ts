@@ -28,6 +28,10 @@ import { writeChart, type ChartSpec } from '../../figures/plot.js';
 import { layerFeatures } from '../features.js';
 import { crossValidateK, KNN_RULES, nestedKnnAccuracy, type KnnMetric } from '../metrics/knn.js';
 import type { FeatureMatrix } from '../metrics/matrix.js';
+import { datasetFingerprint, shardRange } from '../../cluster/shard.js';
+import { firstDifference } from '../../cluster/shard-set.js';
+import type { ProbeLayer } from '../../models/face-model.js';
+import { FEATURE_STORE_FORMAT, writeFeatureStore, type FeatureStore, type FeatureStoreManifest } from '../feature-store.js';
 import { collectFaces, csvText, writeProbeSummary, markdownTable, selectItems, stageTimer, takeRows, type ProbeRunOptions } from './shared.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { seedKey } from '../../core/random.js';
@@ -164,6 +168,8 @@ export interface PoseOptions extends PoseKnnOptions, ProbeRunOptions {
   /** Identity filter, e.g. `001-010` (see shared.parseIdentities). */
   identities?: string;
   plots?: boolean;
+  /** Features computed before (`pose --shard` + `facelens merge`): skips alignment and features. */
+  features?: FeatureStore;
 }
 
 export interface PoseResult extends PoseKnnResult {
@@ -241,22 +247,10 @@ export async function computePose(opts: PoseOptions): Promise<PoseComputed> {
   const layers = selectProbes(opts.model, opts.layers);
   const items = opts.identities !== undefined ? selectItems(opts.dataset.items, { identities: opts.identities }) : opts.dataset.items;
   poseClasses(items); // label errors before the slow part
-  const got = await collectFaces(items, opts.model.alignment, {
-    detect: opts.detect,
-    cache: opts.cache,
-    cacheDir: opts.cacheDir,
-    fallback: 'centre',
-    onProgress: (d, t) => opts.onProgress?.({ stage: 'align', done: d, total: t }),
-  });
-  timer.lap('align');
-  const used = got.faces.map((f) => f.item);
+  const got = opts.features ? poseFromStore(opts, items, layers) : await poseFaceFeatures(opts, items, layers, timer);
+  const { used, feats } = got;
   const { classNames, labels } = poseClasses(used);
   const ids = used.map((it) => it.identity ?? '(none)');
-  const feats = await layerFeatures(opts.model, got.faces.map((f) => f.face), layers, {
-    batch: opts.batch,
-    onProgress: (n) => opts.onProgress?.({ stage: 'features', done: n, total: used.length }),
-  });
-  timer.lap('features');
   const knnOpts: Required<PoseKnnOptions> = {
     ks: opts.ks ?? POSE_DEFAULTS.ks,
     folds: opts.folds ?? POSE_DEFAULTS.folds,
@@ -274,9 +268,9 @@ export async function computePose(opts: PoseOptions): Promise<PoseComputed> {
     images: used.length,
     identities: [...new Set(ids)].sort(),
     crops: {
-      aligned: got.faces.filter((f) => f.crop === 'aligned').length,
+      aligned: got.crops.filter((c) => c === 'aligned').length,
       centreUndetected,
-      centreNoDetect: got.faces.filter((f) => f.crop === 'centre (--no-detect)').length,
+      centreNoDetect: got.crops.filter((c) => c === 'centre (--no-detect)').length,
     },
     ...res,
     undetected: got.undetected,
@@ -382,4 +376,76 @@ export async function writePoseOutputs(c: PoseComputed, opts: Pick<PoseOptions, 
     ),
   );
   return result;
+}
+
+interface PoseFaces {
+  used: DatasetItem[];
+  crops: string[];
+  undetected: SkippedItem[];
+  unreadable: SkippedItem[];
+  feats: Map<string, FeatureMatrix>;
+}
+
+/** Aligns `items` (no-face images centre-cropped) and computes the layers' features, in item order. */
+async function poseFaceFeatures(opts: PoseOptions, items: DatasetItem[], layers: ProbeLayer[], timer?: ReturnType<typeof stageTimer>): Promise<PoseFaces> {
+  const got = await collectFaces(items, opts.model.alignment, {
+    detect: opts.detect,
+    cache: opts.cache,
+    cacheDir: opts.cacheDir,
+    fallback: 'centre',
+    onProgress: (d, t) => opts.onProgress?.({ stage: 'align', done: d, total: t }),
+  });
+  timer?.lap('align');
+  const used = got.faces.map((f) => f.item);
+  const feats = await layerFeatures(opts.model, got.faces.map((f) => f.face), layers, {
+    batch: opts.batch,
+    onProgress: (n) => opts.onProgress?.({ stage: 'features', done: n, total: used.length }),
+  });
+  timer?.lap('features');
+  return { used, crops: got.faces.map((f) => f.crop), undetected: got.undetected, unreadable: got.unreadable, feats };
+}
+
+function poseStoreManifest(opts: PoseOptions, items: DatasetItem[], layers: { name: string; cols: number }[], shard: FeatureStoreManifest['shard']): FeatureStoreManifest {
+  return {
+    format: FEATURE_STORE_FORMAT,
+    command: 'pose',
+    model: { name: opts.model.name, ...(opts.model.spec ? { spec: opts.model.spec } : {}), alignment: opts.detect === false ? 'none (centre crop)' : opts.model.alignment },
+    // The selected items (after --identities) are the dataset that the shards split.
+    dataset: { kind: opts.dataset.kind, root: opts.dataset.root, items: items.length, fingerprint: datasetFingerprint(items.map((it) => it.id)) },
+    parameters: { identityFilter: opts.identities ?? 'all', detect: opts.detect !== false, undetectedFaces: 'centre crop' },
+    layers,
+    shard,
+  };
+}
+
+/** The feature step of `pose` for one shard of the selected images, written to `opts.out` as a feature folder. */
+export async function poseFeatures(opts: PoseOptions & { shard: { index: number; count: number } }): Promise<{ dir: string; rows: number; unreadable: number }> {
+  const layers = selectProbes(opts.model, opts.layers);
+  const items = opts.identities !== undefined ? selectItems(opts.dataset.items, { identities: opts.identities }) : opts.dataset.items;
+  poseClasses(items);
+  const range = shardRange(items.length, opts.shard.index, opts.shard.count);
+  const f = await poseFaceFeatures(opts, items.slice(range.start, range.end), layers);
+  const manifest = poseStoreManifest(opts, items, layers.map((l) => ({ name: l.name, cols: f.feats.get(l.name)!.cols })), { index: opts.shard.index, count: opts.shard.count, ...range });
+  await writeFeatureStore(opts.out, { manifest, ids: f.used.map((it) => it.id), undetected: f.undetected, unreadable: f.unreadable, crops: f.crops, layers: f.feats });
+  return { dir: opts.out, rows: f.used.length, unreadable: f.unreadable.length };
+}
+
+/** The rows of a (merged) feature folder, after checking it was made for these images, model and options. */
+function poseFromStore(opts: PoseOptions, items: DatasetItem[], layers: ProbeLayer[]): PoseFaces {
+  const store = opts.features!;
+  const m = store.manifest;
+  const want = poseStoreManifest(opts, items, [], m.shard);
+  const d = firstDifference({ command: want.command, model: want.model, dataset: want.dataset, parameters: want.parameters }, { command: m.command, model: m.model, dataset: m.dataset, parameters: m.parameters });
+  if (d) throw new UserError(`--features: the feature folder was made with ${d.path} = ${JSON.stringify(d.b)}, this run has ${JSON.stringify(d.a)}`);
+  if (m.shard.count !== 1) throw new UserError(`--features: that is shard ${m.shard.index} of ${m.shard.count}; join the shards with \`facelens merge\` first`);
+  const missing = layers.filter((l) => !store.layers.has(l.name)).map((l) => l.name);
+  if (missing.length > 0) throw new UserError(`--features: no features of layer(s) ${missing.join(', ')}; it has ${m.layers.map((l) => l.name).join(', ')}`);
+  const byId = new Map(items.map((it) => [it.id, it]));
+  return {
+    used: store.ids.map((id) => byId.get(id)!),
+    crops: store.crops ?? store.ids.map(() => 'aligned'),
+    undetected: store.undetected,
+    unreadable: store.unreadable,
+    feats: store.layers,
+  };
 }

@@ -4,26 +4,20 @@
  * the shards were cut at batch boundaries, and equal row for row in any case.
  */
 import { mkdir } from 'node:fs/promises';
-import { UserError } from '../../core/errors.js';
+import { checkShardSet } from '../../cluster/shard-set.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import { NpyAppender, readNpy } from '../../io/npy.js';
 import { writeJsonAtomic } from '../../io/json.js';
-import { sweepFiles, type SweepItem, type SweepManifest } from '../../results/sweep.js';
+import { sweepFiles, type SweepItem } from '../../results/sweep.js';
 import { openSweep, type SweepData } from './read.js';
 
 export async function mergeSweeps(dirs: string[], out: string): Promise<{ rows: number; skipped: number }> {
-  const shards: SweepData[] = [];
-  for (const d of dirs) shards.push(await openSweep(d));
-  shards.sort((a, b) => a.manifest.shard.index - b.manifest.shard.index);
-  const count = shards[0].manifest.shard.count;
-  const key = (m: SweepManifest) => JSON.stringify({ ...m, shard: undefined });
-  shards.forEach((s, i) => {
-    if (s.manifest.shard.count !== count || s.manifest.shard.index !== i) {
-      throw new UserError(`sweep-merge needs shards 0..${count - 1} of one sweep exactly once; got ${shards.map((x) => `${x.manifest.shard.index}/${x.manifest.shard.count}`).join(', ')}`);
-    }
-    if (key(s.manifest) !== key(shards[0].manifest)) throw new UserError(`${s.dir}: its parameters differ from ${shards[0].dir}'s`);
-  });
-  if (shards.length !== count) throw new UserError(`sweep-merge: ${shards.length} shards given, the sweep has ${count}`);
+  const opened: SweepData[] = [];
+  for (const d of dirs) opened.push(await openSweep(d));
+  const shards = checkShardSet(
+    opened.map((s) => ({ ...s, index: s.manifest.shard.index, count: s.manifest.shard.count, run: { ...s.manifest, shard: undefined } })),
+    'sweep',
+  );
   const files = sweepFiles(out);
   await mkdir(out, { recursive: true });
   const base = shards[0].manifest;

@@ -20,6 +20,7 @@ import { OrtEngine } from '../../engine/ort-engine.js';
 import { NpyAppender } from '../../io/npy.js';
 import { readJson, writeJsonAtomic } from '../../io/json.js';
 import { selectProbes, type FaceModel } from '../../models/face-model.js';
+import { datasetFingerprint } from '../../cluster/shard.js';
 import { spatialMax } from './reduce.js';
 import { SWEEP_FORMAT, shardRange, sweepFiles, type SweepItem, type SweepLayerInfo, type SweepManifest } from '../../results/sweep.js';
 
@@ -103,8 +104,8 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
       preprocessing: opts.model.preprocessing,
       alignment: detect ? opts.model.alignment : 'none (centre crop)',
     },
-    dataset: { kind: opts.dataset.kind, root: opts.dataset.root, items: all.length },
-    shard: { ...shard, ...range },
+    dataset: { kind: opts.dataset.kind, root: opts.dataset.root, items: all.length, fingerprint: datasetFingerprint(all.map((it) => it.id)) },
+    shard: { index: shard.index, count: shard.count, ...range },
     layers,
     parameters: {
       detect,

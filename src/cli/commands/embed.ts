@@ -4,6 +4,7 @@ import { info, result } from '../log.js';
 import { addDataOptions, addLayerOption, addModelOption, addOutOption, modelFromOptions, dataOptions } from '../options.js';
 import { progressBars } from '../progress.js';
 import { openDatasetArgs } from '../dataset-arg.js';
+import { addShardOptions, shardFromOptions } from '../shard-args.js';
 
 export function registerEmbed(program: Command): void {
   const cmd = program
@@ -13,8 +14,10 @@ export function registerEmbed(program: Command): void {
   ;
   addLayerOption(cmd, 'probe layer (see `facelens models`)', 'embedding');
   addOutOption(cmd, 'facelens-out/embed');
+  addShardOptions(cmd);
   addModelOption(cmd);
   addDataOptions(cmd).action(async (inputs: string[], opts) => {
+    const { shard, out } = shardFromOptions(opts);
     const model = await modelFromOptions(opts);
     const dataset = await openDatasetArgs(inputs);
     const bars = progressBars();
@@ -22,7 +25,8 @@ export function registerEmbed(program: Command): void {
       model,
       dataset,
       layer: opts.layer,
-      out: opts.out,
+      out,
+      shard,
       ...dataOptions(opts),
       onProgress: bars.onProgress,
     });

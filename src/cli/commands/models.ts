@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { FaceModel, ProbeLayer } from '../../models/face-model.js';
 import { onnxProbeCandidates } from '../../models/onnx-file.js';
 import { BUILTIN_MODELS, loadModel, WEIGHTS_MODELS } from '../../models/registry.js';
+import { DEVICES, deviceStatus } from '../../engine/device.js';
 import { UserError } from '../../core/errors.js';
 import { result } from '../log.js';
 import { addModelOption, modelFromOptions, parseProbeArgs, type ModelOptions } from '../options.js';
@@ -59,13 +60,30 @@ export function registerModels(program: Command): void {
   const cmd = program
     .command('models [file]')
     .description('list the built-in models, or the probe layers of one (--model), or the probe candidates of a model file (.onnx, .h5, .json)')
-    .option('--json', 'machine-readable output');
-  addModelOption(cmd).action(async (file: string | undefined, opts: ModelOptions & { json?: boolean }, c: Command) => {
+    .option('--json', 'machine-readable output')
+    .option('--devices', 'list the devices ONNX Runtime can run on here (for --device), and what a missing one lacks');
+  addModelOption(cmd).action(async (file: string | undefined, opts: ModelOptions & { json?: boolean; devices?: boolean }, c: Command) => {
+    if (opts.devices) {
+      const all = await Promise.all(DEVICES.map(deviceStatus));
+      if (opts.json) result(JSON.stringify(all, null, 2));
+      else for (const d of all) result(`${d.device.padEnd(5)} ${d.available ? 'available  ' : 'unavailable'}  ${d.detail}`);
+      return;
+    }
     const explicit = c.getOptionValueSource('model') === 'cli';
     const rows: ModelRow[] = [];
     if (file) rows.push(await describeFile(file, opts));
     else if (explicit) rows.push(modelRow(await modelFromOptions(opts)));
-    else for (const b of BUILTIN_MODELS) rows.push(modelRow(await b.load()));
+    else {
+      for (const b of BUILTIN_MODELS) {
+        try {
+          rows.push(modelRow(await b.load()));
+        } catch (e) {
+          // An optional built-in whose package is not installed: listed with its install line.
+          if (!(b.optionalPackage && e instanceof UserError)) throw e;
+          rows.push({ name: b.name, description: b.description, input: `not installed: npm install ${b.optionalPackage}`, probes: [] });
+        }
+      }
+    }
     const more = !file && !explicit ? WEIGHTS_MODELS : [];
     if (opts.json) {
       result(JSON.stringify(file || explicit ? rows : { builtin: rows, withWeights: more }, null, 2));

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { pose, POSE_DEFAULTS } from '../../analyses/probes/pose.js';
+import { pose, poseFeatures, POSE_DEFAULTS } from '../../analyses/probes/pose.js';
+import { readFeatureStore } from '../../analyses/feature-store.js';
+import { addShardOptions, shardFromOptions } from '../shard-args.js';
 import { openDataset } from '../../data/datasets/index.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
@@ -14,11 +16,13 @@ export function registerPose(program: Command): void {
     .option('--identities <list>', 'keep these identities, e.g. 001-010 (the paper used 10)')
     .option('--ks <list>', 'candidate k values', POSE_DEFAULTS.ks.join(','))
     .option('--folds <n>', 'cross-validation folds (at least 2)', numberArg('--folds', (n) => Number.isInteger(n) && n >= 2, 'an integer >= 2'), POSE_DEFAULTS.folds)
-    .option('--no-plots', 'skip the PNG/SVG plot');
+    .option('--no-plots', 'skip the PNG/SVG plot')
+    .option('--features <dir>', 'take the features from a feature folder (the `facelens merge` of `pose --shard` runs) instead of computing them');
   addSeedOption(cmd, 'fold seed (n keys the folds as facelens-n, as `facelens demo --seed n` does)', POSE_DEFAULTS.seed);
   addChoiceOption(cmd, '--metric <name>', 'k-NN distance', ['cosine', 'euclidean'], POSE_DEFAULTS.metric);
   addLayersOption(cmd);
   addOutOption(cmd, 'facelens-out/pose');
+  addShardOptions(cmd);
   addModelOption(cmd);
   addDataOptions(cmd).action(async (datasetArg: string, opts) => {
     const ks = String(opts.ks).split(',').map((s) => Number(s.trim()));
@@ -26,8 +30,21 @@ export function registerPose(program: Command): void {
     const model = await modelFromOptions(opts);
     const dataset = await openDataset(datasetArg);
     const bars = progressBars();
+    const { shard, out } = shardFromOptions(opts);
+    if (shard && opts.features) throw new UserError('--shard computes features; --features reads them: give one');
+    if (shard) {
+      // Sharded: only the feature step, for this shard's images; the k-NN needs all of them.
+      const f = await poseFeatures({ ...runOptions(opts, model, dataset, bars.onProgress), out, identities: opts.identities, shard });
+      bars.stop();
+      info(`features of ${f.rows} images (${f.unreadable} unreadable), shard ${shard.index} of ${shard.count}; when all shards are done: facelens merge <shards> --out M, then facelens pose ... --features M`);
+      result(f.dir);
+      return;
+    }
+    const features = opts.features ? await readFeatureStore(opts.features) : undefined;
     const r = await pose({
       ...runOptions(opts, model, dataset, bars.onProgress),
+      out,
+      features,
       identities: opts.identities,
       ks,
       folds: opts.folds,

