@@ -17,6 +17,8 @@ import { registerPose } from './commands/pose.js';
 import { registerMaximize } from './commands/maximize.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
+import { registerCompare } from './commands/compare.js';
+
 
 function fail(err: unknown, debug: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -54,6 +56,8 @@ export async function main(argv: string[]): Promise<void> {
   registerMaximize(program);
   registerReport(program);
   registerServe(program);
+
+  registerCompare(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {
