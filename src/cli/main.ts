@@ -18,6 +18,7 @@ import { registerMaximize } from './commands/maximize.js';
 import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerCompare } from './commands/compare.js';
+import { registerExplain } from './commands/explain.js';
 
 
 function fail(err: unknown, debug: boolean): never {
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<void> {
   registerReport(program);
   registerServe(program);
 
+  registerExplain(program);
   registerCompare(program);
   try {
     await program.parseAsync(argv);
