@@ -8,12 +8,16 @@ import { rgbImage } from '../../../src/data/image.js';
 import { loadModel } from '../../../src/models/registry.js';
 import { toInputBatch } from '../../../src/models/preprocess.js';
 import { HAVE_LFW, LFW_DIR, NO_DATA } from '../../data/helpers.js';
+import type { Point } from '../../../src/data/detector.js';
+import { fillImage, partDrops } from '../../../src/analyses/explain/maps.js';
+import { interOcular } from '../../../src/analyses/probes/correspondence.js';
 
 const skip = HAVE_LFW ? false : NO_DATA;
 let scorer: PairScorer;
 let a: ExplainFace;
 let b: ExplainFace;
 let first: PairExplanation;
+let landmarksA: Point[] | undefined;
 const OPTS = { patch: 24, stride: 12, steps: 10 };
 
 before(async () => {
@@ -29,6 +33,7 @@ before(async () => {
   const data = new Uint8Array(fa.face.data);
   data.set(fc.face.data.subarray(half * size * 3), half * size * 3);
   a = { id: 'A', face: fa.face };
+  landmarksA = fa.landmarks;
   b = { id: 'B', face: rgbImage(size, size, data) };
   scorer = await PairScorer.create(model, 'embedding');
   first = await explainPair(scorer, a, b, OPTS);
@@ -99,4 +104,20 @@ test('profile, parts-free faces and faithfulness curves are well formed', { skip
     assert.ok(Math.abs(c.insertion.similarity[10]! - first.similarity) < 1e-5, 'insertion ends at the pair similarity');
     assert.ok(Math.abs(c.deletion.similarity[10]! - c.insertion.similarity[0]!) < 1e-5, 'both meet at the fill image');
   }
+});
+
+test('part drops: four landmark squares of side round(0.5 IOD), drop = base - occluded similarity', { skip }, async () => {
+  assert.ok(landmarksA && landmarksA.length === 68, 'face A has landmarks');
+  const ref = (await scorer.features([b.face]))[0]!;
+  const [base] = await scorer.similarities([a.face], ref);
+  const fill = await fillImage(a.face, 'grey', 8);
+  const parts = await partDrops(scorer, a.face, landmarksA!, ref, base!, fill, 0.5);
+  assert.deepEqual(parts.map((p) => p.part), ['left_eye', 'right_eye', 'nose', 'mouth']);
+  const side = Math.round(0.5 * interOcular(landmarksA!));
+  for (const p of parts) {
+    assert.ok(p.rect.x1 - p.rect.x0 <= side && p.rect.x1 - p.rect.x0 >= side - 1);
+    assert.ok(Math.abs(p.drop - (base! - p.similarity)) < 1e-12);
+  }
+  // The eyes sit above the mouth.
+  assert.ok(parts[0]!.rect.y0 < parts[3]!.rect.y0);
 });
