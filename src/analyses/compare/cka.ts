@@ -115,6 +115,35 @@ export class CkaAccumulator {
 
   /** Adds `rows` faces: `slots[p]` is rows x dims[p], row-major. */
   add(slots: readonly Float32Array[], rows: number): void {
+    this.addSums(slots, rows);
+    for (const [key, block] of this.cross) {
+      const [p, q] = key.split(':').map(Number) as [number, number];
+      accumulateCross(block, slots[p]!, this.dims[p]!, slots[q]!, this.dims[q]!, rows);
+    }
+    this.count += rows;
+  }
+
+  /**
+   * Same as `add`, with the cross products computed by `xty` (e.g. OrtGemm: float64 BLAS on
+   * ONNX Runtime), for large runs. `xty(x, dx, y, dy, rows)` must return X^T Y (dx x dy).
+   */
+  async addWith(
+    xty: (x: Float64Array, dx: number, y: Float64Array, dy: number, rows: number) => Promise<Float64Array>,
+    slots: readonly Float32Array[],
+    rows: number,
+  ): Promise<void> {
+    this.addSums(slots, rows);
+    const wide = slots.map((x) => Float64Array.from(x));
+    for (const [key, block] of this.cross) {
+      const [p, q] = key.split(':').map(Number) as [number, number];
+      const c = await xty(wide[p]!, this.dims[p]!, wide[q]!, this.dims[q]!, rows);
+      if (c.length !== block.length) throw new Error(`CKA: cross product of slots ${p}, ${q} has ${c.length} values, expected ${block.length}`);
+      for (let i = 0; i < block.length; i++) block[i] += c[i]!;
+    }
+    this.count += rows;
+  }
+
+  private addSums(slots: readonly Float32Array[], rows: number): void {
     if (slots.length !== this.dims.length) throw new RangeError(`CKA add: ${slots.length} slots, expected ${this.dims.length}`);
     slots.forEach((x, p) => {
       if (x.length !== rows * this.dims[p]!) throw new RangeError(`CKA add: slot ${p} has ${x.length} values, expected ${rows} x ${this.dims[p]}`);
@@ -122,11 +151,6 @@ export class CkaAccumulator {
       const d = this.dims[p]!;
       for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) sum[c] = sum[c]! + x[r * d + c]!;
     });
-    for (const [key, block] of this.cross) {
-      const [p, q] = key.split(':').map(Number) as [number, number];
-      accumulateCross(block, slots[p]!, this.dims[p]!, slots[q]!, this.dims[q]!, rows);
-    }
-    this.count += rows;
   }
 
   /** ||Xc_p^T Xc_q||_F^2 (tr(Kc_p Kc_q), without the 1/(n-1)^2 factor). */

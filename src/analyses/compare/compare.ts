@@ -18,6 +18,7 @@ import { pairCosine } from '../metrics/cosine.js';
 import { kFoldVerification, rocAuc } from '../metrics/verification.js';
 import { collectFaces, stageTimer } from '../probes/shared.js';
 import { CkaAccumulator, type CkaBlock } from './cka.js';
+import { OrtGemm } from './gemm.js';
 import { reducerFor, type LayerReducer, type Reduction } from './reduce.js';
 
 export interface CompareOptions {
@@ -36,6 +37,10 @@ export interface CompareOptions {
   /** Layers wider than this are reduced (default 1024). */
   maxDims?: number;
   seed?: string;
+  /** Cross products: float64 Gemm on ONNX Runtime ('ort', default) or the JS loop ('js'). */
+  gemm?: 'ort' | 'js';
+  /** Faces buffered before a cross-product update (default 256). */
+  flushRows?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -124,6 +129,26 @@ export async function compareModels(opts: CompareOptions): Promise<CompareResult
   const kept = new Map<string, Float32Array[]>();
 
   const engines = await Promise.all(models.map((m) => OrtEngine.create(m)));
+  const gemm = (opts.gemm ?? 'ort') === 'ort' ? await OrtGemm.create() : undefined;
+  const flushRows = opts.flushRows ?? 256;
+  let pending: Float32Array[][] = [];
+  let pendingRows = 0;
+  const flush = async () => {
+    if (pendingRows === 0) return;
+    const joined = slots.map((s, i) => {
+      const out = new Float32Array(pendingRows * s.reducer.outDims);
+      let off = 0;
+      for (const part of pending) {
+        out.set(part[i]!, off);
+        off += part[i]!.length;
+      }
+      return out;
+    });
+    if (gemm) await acc.addWith((x, dx, y, dy, rows) => gemm.xty(x, dx, y, dy, rows), joined, pendingRows);
+    else acc.add(joined, pendingRows);
+    pending = [];
+    pendingRows = 0;
+  };
   const undetected = new Map<string, SkippedItem>();
   const unreadable = new Map<string, SkippedItem>();
   let done = 0;
@@ -150,7 +175,9 @@ export async function compareModels(opts: CompareOptions): Promise<CompareResult
           });
         }
         timer.lap('features');
-        acc.add(reduced, ids.length);
+        pending.push(reduced);
+        pendingRows += ids.length;
+        if (pendingRows >= flushRows) await flush();
         ids.forEach((id, r) => {
           if (pairIds.has(id)) kept.set(id, reduced.map((x, i) => x.slice(r * slots[i]!.reducer.outDims, (r + 1) * slots[i]!.reducer.outDims)));
         });
@@ -159,8 +186,11 @@ export async function compareModels(opts: CompareOptions): Promise<CompareResult
       done += part.length;
       opts.onProgress?.(done, items.length);
     }
+    await flush();
+    timer.lap('cka');
   } finally {
     for (const e of engines) await e.release();
+    await gemm?.release();
   }
   if (acc.n < 2) throw new UserError(`compare: only ${acc.n} usable face(s) (${unreadable.size} unreadable)`);
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { CkaAccumulator, linearCkaGram } from '../../../src/analyses/compare/cka.js';
 import { poolReducer, reducerFor, sketchReducer } from '../../../src/analyses/compare/reduce.js';
 import { subsamplePairs } from '../../../src/analyses/compare/compare.js';
+import { OrtGemm } from '../../../src/analyses/compare/gemm.js';
 import type { FeatureMatrix } from '../../../src/analyses/metrics/matrix.js';
 import { mulberry32 } from '../../../src/analyses/random.js';
 import type { Dataset } from '../../../src/data/dataset.js';
@@ -171,4 +172,31 @@ test('subsamplePairs keeps pairs evenly over folds and classes, and only their i
   for (const f of [0, 1]) for (const s of [true, false]) assert.equal(sub.pairs!.filter((p) => p.fold === f && p.same === s).length, 2);
   assert.equal(sub.items.length, 16);
   assert.equal(subsamplePairs(ds, 100), ds);
+});
+
+test('the ONNX Runtime float64 Gemm path accumulates the same cross products as the JS loop', async () => {
+  const x = randomMatrix(50, 31, 21, { mean: 3, relu: true });
+  const y = randomMatrix(50, 17, 22, { mean: -2 });
+  const js = new CkaAccumulator([31, 17], [{ p: 0, q: 1 }]);
+  const viaOrt = new CkaAccumulator([31, 17], [{ p: 0, q: 1 }]);
+  const gemm = await OrtGemm.create(1);
+  try {
+    // X^T Y against a direct sum.
+    const c = await gemm.xty(Float64Array.from(x.data.subarray(0, 3 * 31)), 31, Float64Array.from(y.data.subarray(0, 3 * 17)), 17, 3);
+    let direct = 0;
+    for (let r = 0; r < 3; r++) direct += x.data[r * 31 + 4]! * y.data[r * 17 + 9]!;
+    assert.ok(Math.abs(c[4 * 17 + 9]! - direct) < 1e-9);
+    for (let s = 0; s < 50; s += 16) {
+      const e = Math.min(50, s + 16);
+      const slots = [x.data.slice(s * 31, e * 31), y.data.slice(s * 17, e * 17)];
+      js.add(slots, e - s);
+      await viaOrt.addWith((a, da, b, db, rows) => gemm.xty(a, da, b, db, rows), slots, e - s);
+    }
+  } finally {
+    await gemm.release();
+  }
+  for (const [p, q] of [[0, 1], [0, 0], [1, 1]] as const) {
+    assert.ok(Math.abs(viaOrt.hsic(p, q) - js.hsic(p, q)) <= 1e-9 * js.hsic(p, q), `hsic ${p}, ${q}`);
+  }
+  assert.ok(Math.abs(viaOrt.cka(0, 1) - linearCkaGram(x, y)) < 1e-6);
 });
