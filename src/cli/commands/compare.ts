@@ -28,6 +28,7 @@ export function registerCompare(program: Command): void {
     .option('--max-dims <n>', 'reduce layers wider than this many values (memory: max-dims^2 doubles per layer pair)', intArg('--max-dims'), 1024)
     .option('--seed <seed>', 'seed of the random projection', 'facelens')
     .option('--chunk <n>', 'faces streamed through the models per step', intArg('--chunk'), 16)
+    .option('--gemm <engine>', 'cross products: ort (float64 Gemm on ONNX Runtime) or js (plain loop)', 'ort')
     .option('--no-detect', 'treat images as already-aligned crops (resize + centre crop)')
     .option('--no-cache', 'do not read or write the aligned-face cache')
     .option('--cache-dir <dir>', 'aligned-face cache (default $FACELENS_CACHE or ~/.cache/facelens/aligned)')
@@ -36,6 +37,7 @@ export function registerCompare(program: Command): void {
     .action(async (inputs: string[], opts) => {
       const names: string[] = opts.model ?? ['dlib-resnet'];
       if (names.length > 2) throw new UserError(`--model: give one or two models (got ${names.length})`);
+      if (opts.gemm !== 'ort' && opts.gemm !== 'js') throw new UserError(`--gemm must be ort or js (got "${opts.gemm}")`);
       if (!REDUCTIONS.includes(opts.reduction)) throw new UserError(`--reduction must be one of ${REDUCTIONS.join(', ')} (got "${opts.reduction}")`);
       const models = [];
       for (const n of names) models.push(await loadModel(n));
@@ -56,6 +58,7 @@ export function registerCompare(program: Command): void {
         reduction: opts.reduction as Reduction,
         maxDims: opts.maxDims,
         seed: opts.seed,
+        gemm: opts.gemm,
         onProgress: (done) => {
           bar.tick(done - last);
           last = done;
@@ -74,6 +77,7 @@ export function registerCompare(program: Command): void {
         seed: opts.seed,
         chunk: opts.chunk,
         batch: opts.batch,
+        gemm: opts.gemm,
         verification: 'cosine of the same (possibly reduced) features; k-fold accuracy with the threshold chosen on the other folds, ROC AUC (metrics/verification.ts)',
       });
       info(`${r.faces} faces; ${r.undetected.length} without a detected face (centre-cropped), ${r.unreadable.length} unreadable; accumulator ${(r.accumulatorEntries * 8 / 2 ** 20).toFixed(0)} MiB`);
