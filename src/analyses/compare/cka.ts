@@ -35,6 +35,41 @@ export function linearCkaGram(x: FeatureMatrix, y: FeatureMatrix): number {
   return ckaFromHsic(kl, kk, ll);
 }
 
+/** Direct debiased CKA from the n x n Gram matrices (unbiased HSIC, Song et al. 2012); for tests. */
+export function linearCkaGramDebiased(x: FeatureMatrix, y: FeatureMatrix): number {
+  const h = (a: FeatureMatrix, b: FeatureMatrix) => unbiasedHsic(gram(a), gram(b), a.rows);
+  const kk = h(x, x), ll = h(y, y);
+  if (!(kk > 0) || !(ll > 0)) return NaN;
+  return h(x, y) / Math.sqrt(kk * ll);
+}
+
+function gram(m: FeatureMatrix): Float64Array {
+  const n = m.rows, d = m.cols;
+  const k = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += m.data[i * d + c]! * m.data[j * d + c]!;
+    k[i * n + j] = s;
+  }
+  return k;
+}
+
+function unbiasedHsic(k: Float64Array, l: Float64Array, n: number): number {
+  let tr = 0, sk = 0, sl = 0, kl1 = 0;
+  const kr = new Float64Array(n), lr = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    tr += k[i * n + j]! * l[j * n + i]!;
+    kr[i] += k[i * n + j]!;
+    lr[i] += l[i * n + j]!;
+  }
+  for (let i = 0; i < n; i++) {
+    sk += kr[i]!;
+    sl += lr[i]!;
+    kl1 += kr[i]! * lr[i]!;
+  }
+  return (tr + (sk * sl) / ((n - 1) * (n - 2)) - (2 / (n - 2)) * kl1) / (n * (n - 3));
+}
+
 /** H (X X^T) H, n x n row-major. */
 export function centredGram(m: FeatureMatrix): Float64Array {
   const n = m.rows, d = m.cols;
@@ -86,6 +121,10 @@ export class CkaAccumulator {
   readonly dims: readonly number[];
   private readonly sums: Float64Array[];
   private readonly cross = new Map<string, Float64Array>();
+  /** Per block: sum_i |x_pi|^2 |x_qi|^2, sum_i |x_qi|^2 x_pi, sum_i |x_pi|^2 x_qi (debiased HSIC). */
+  private readonly extra = new Map<string, { d: number; v: Float64Array; w: Float64Array }>();
+  /** Per slot: sum_i |x_i|^2 = tr(K). */
+  private readonly traces: Float64Array;
   private count = 0;
 
   constructor(dims: readonly number[], blocks: readonly CkaBlock[]) {
@@ -94,11 +133,15 @@ export class CkaAccumulator {
     });
     this.dims = [...dims];
     this.sums = dims.map((d) => new Float64Array(d));
+    this.traces = new Float64Array(dims.length);
     const all = [...blocks, ...dims.map((_, p) => ({ p, q: p }))];
     for (const { p, q } of all) {
       if (!(p >= 0 && p < dims.length && q >= 0 && q < dims.length)) throw new RangeError(`CKA block (${p}, ${q}) outside ${dims.length} slots`);
       const key = blockKey(p, q);
-      if (!this.cross.has(key)) this.cross.set(key, new Float64Array(dims[Math.min(p, q)]! * dims[Math.max(p, q)]!));
+      if (!this.cross.has(key)) {
+        this.cross.set(key, new Float64Array(dims[Math.min(p, q)]! * dims[Math.max(p, q)]!));
+        this.extra.set(key, { d: 0, v: new Float64Array(dims[Math.min(p, q)]!), w: new Float64Array(dims[Math.max(p, q)]!) });
+      }
     }
   }
 
@@ -151,6 +194,79 @@ export class CkaAccumulator {
       const d = this.dims[p]!;
       for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) sum[c] = sum[c]! + x[r * d + c]!;
     });
+    const norms = slots.map((x, p) => {
+      const d = this.dims[p]!;
+      const out = new Float64Array(rows);
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let c = 0; c < d; c++) s += x[r * d + c]! * x[r * d + c]!;
+        out[r] = s;
+      }
+      this.traces[p] += out.reduce((a, b) => a + b, 0);
+      return out;
+    });
+    for (const [key, e] of this.extra) {
+      const [p, q] = key.split(':').map(Number) as [number, number];
+      const dp = this.dims[p]!, dq = this.dims[q]!;
+      const xp = slots[p]!, xq = slots[q]!;
+      for (let r = 0; r < rows; r++) {
+        const np = norms[p]![r]!, nq = norms[q]![r]!;
+        e.d += np * nq;
+        for (let i = 0; i < dp; i++) e.v[i] += nq * xp[r * dp + i]!;
+        for (let j = 0; j < dq; j++) e.w[j] += np * xq[r * dq + j]!;
+      }
+    }
+  }
+
+  /**
+   * The unbiased HSIC estimator (Song et al. 2012) of slots p, q, from the streamed statistics:
+   * with K~, L~ the Gram matrices with zeroed diagonals,
+   *   HSIC_1 = [tr(K~L~) + (1'K~1)(1'L~1) / ((n-1)(n-2)) - 2/(n-2) 1'K~L~1] / (n(n-3)),
+   *   tr(K~L~) = ||X'Y||_F^2 - sum_i |x_i|^2 |y_i|^2,   1'K~1 = |sum x|^2 - tr K,
+   *   1'K~L~1 = sx' X'Y sy - sx . sum_i |y_i|^2 x_i - sy . sum_i |x_i|^2 y_i + sum_i |x_i|^2 |y_i|^2.
+   * Needs n >= 4.
+   */
+  hsicUnbiased(p: number, q: number): number {
+    const [a, b] = p <= q ? [p, q] : [q, p];
+    const key = blockKey(a, b);
+    const block = this.cross.get(key);
+    const e = this.extra.get(key);
+    if (!block || !e) throw new RangeError(`CKA: block (${p}, ${q}) was not accumulated`);
+    const n = this.count;
+    if (n < 4) return NaN;
+    const sa = this.sums[a]!, sb = this.sums[b]!;
+    const da = this.dims[a]!, db = this.dims[b]!;
+    let frob = 0, sKLs = 0;
+    for (let i = 0; i < da; i++) {
+      let rowDot = 0;
+      for (let j = 0; j < db; j++) {
+        const c = block[i * db + j]!;
+        frob += c * c;
+        rowDot += c * sb[j]!;
+      }
+      sKLs += sa[i]! * rowDot;
+    }
+    let sv = 0, sw = 0, ssa = 0, ssb = 0;
+    for (let i = 0; i < da; i++) {
+      sv += sa[i]! * e.v[i]!;
+      ssa += sa[i]! * sa[i]!;
+    }
+    for (let j = 0; j < db; j++) {
+      sw += sb[j]! * e.w[j]!;
+      ssb += sb[j]! * sb[j]!;
+    }
+    const trKL = frob - e.d;
+    const oneK = ssa - this.traces[a]!;
+    const oneL = ssb - this.traces[b]!;
+    const oneKL = sKLs - sv - sw + e.d;
+    return (trKL + (oneK * oneL) / ((n - 1) * (n - 2)) - (2 / (n - 2)) * oneKL) / (n * (n - 3));
+  }
+
+  /** Debiased linear CKA (unbiased HSIC in place of the biased one; can be slightly negative). */
+  ckaDebiased(p: number, q: number): number {
+    const kk = this.hsicUnbiased(p, p), ll = this.hsicUnbiased(q, q);
+    if (!(kk > 0) || !(ll > 0)) return NaN;
+    return this.hsicUnbiased(p, q) / Math.sqrt(kk * ll);
   }
 
   /** ||Xc_p^T Xc_q||_F^2 (tr(Kc_p Kc_q), without the 1/(n-1)^2 factor). */

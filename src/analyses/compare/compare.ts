@@ -66,6 +66,8 @@ export interface CompareResult {
   cols: CompareLayerInfo[];
   /** cka[i][j]: row layer i vs column layer j. */
   cka: number[][];
+  /** The same with the unbiased HSIC estimator (debiased CKA; less inflated when n is small next to the widths). */
+  ckaDebiased: number[][];
   faces: number;
   undetected: SkippedItem[];
   unreadable: SkippedItem[];
@@ -199,6 +201,7 @@ export async function compareModels(opts: CompareOptions): Promise<CompareResult
     return { model: models[s.model]!.name, layer: s.layer.name, dims: s.reducer.inDims, usedDims: s.reducer.outDims, reduction: s.reducer.method };
   };
   const cka = rowSlots.map((p) => colSlots.map((q) => acc.cka(p, q)));
+  const ckaDebiased = rowSlots.map((p) => colSlots.map((q) => acc.ckaDebiased(p, q)));
   timer.lap('cka');
 
   let verification: CompareResult['verification'];
@@ -228,6 +231,7 @@ export async function compareModels(opts: CompareOptions): Promise<CompareResult
     rows: rowSlots.map(info),
     cols: colSlots.map(info),
     cka,
+    ckaDebiased,
     faces: acc.n,
     undetected: [...undetected.values()],
     unreadable: [...unreadable.values()],

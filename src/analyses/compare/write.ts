@@ -16,17 +16,19 @@ export interface CompareFiles {
   markdown: string;
   heatmap: string;
   heatmapSvg: string;
+  heatmapDebiased: string;
   verification?: string;
 }
 
 const label = (l: { model: string; layer: string }) => `${l.model}:${l.layer}`;
 
-export function ckaHeatmapSpec(r: CompareResult): ChartSpec {
-  const rows = r.rows.flatMap((a, i) => r.cols.map((b, j) => ({ a: label(a), b: label(b), cka: r.cka[i]![j]! })));
+export function ckaHeatmapSpec(r: CompareResult, which: 'cka' | 'ckaDebiased' = 'cka'): ChartSpec {
+  const m = r[which];
+  const rows = r.rows.flatMap((a, i) => r.cols.map((b, j) => ({ a: label(a), b: label(b), cka: m[i]![j]! })));
   const aTitle = r.rows[0]?.model ?? 'A';
   const bTitle = r.cols[0]?.model ?? 'B';
   return {
-    title: `linear CKA, ${r.faces} faces`,
+    title: `${which === 'cka' ? 'linear CKA' : 'debiased linear CKA'}, ${r.faces} faces`,
     data: { values: rows.map((x) => ({ ...x, cka: Number.isFinite(x.cka) ? x.cka : null })) },
     width: Math.max(160, 36 * r.cols.length),
     height: Math.max(160, 36 * r.rows.length),
@@ -36,7 +38,7 @@ export function ckaHeatmapSpec(r: CompareResult): ChartSpec {
         encoding: {
           x: { field: 'b', type: 'nominal', sort: r.cols.map(label), title: `${bTitle} layer` },
           y: { field: 'a', type: 'nominal', sort: r.rows.map(label), title: `${aTitle} layer` },
-          color: { field: 'cka', type: 'quantitative', scale: { domain: [0, 1], scheme: 'viridis' }, title: 'CKA' },
+          color: { field: 'cka', type: 'quantitative', scale: { domain: [0, 1], scheme: 'viridis', clamp: true }, title: 'CKA' },
         },
       },
       {
@@ -61,12 +63,13 @@ export async function writeCompare(out: string, r: CompareResult, parameters: Re
     markdown: path.join(out, 'table.md'),
     heatmap: path.join(out, 'cka.png'),
     heatmapSvg: path.join(out, 'cka.svg'),
+    heatmapDebiased: path.join(out, 'cka-debiased.png'),
   };
   await writeFile(
     files.csv,
     csvText(
-      ['model_a', 'layer_a', 'model_b', 'layer_b', 'cka', 'dims_a', 'dims_b', 'used_dims_a', 'used_dims_b', 'faces'],
-      r.rows.flatMap((a, i) => r.cols.map((b, j) => [a.model, a.layer, b.model, b.layer, r.cka[i]![j]!, a.dims, b.dims, a.usedDims, b.usedDims, r.faces])),
+      ['model_a', 'layer_a', 'model_b', 'layer_b', 'cka', 'cka_debiased', 'dims_a', 'dims_b', 'used_dims_a', 'used_dims_b', 'faces'],
+      r.rows.flatMap((a, i) => r.cols.map((b, j) => [a.model, a.layer, b.model, b.layer, r.cka[i]![j]!, r.ckaDebiased[i]![j]!, a.dims, b.dims, a.usedDims, b.usedDims, r.faces])),
     ),
   );
   await writeFile(files.matrix, csvText(['layer', ...r.cols.map(label)], r.rows.map((a, i) => [label(a), ...r.cka[i]!])));
@@ -74,6 +77,10 @@ export async function writeCompare(out: string, r: CompareResult, parameters: Re
     `# Linear CKA (${r.faces} faces)`,
     '',
     markdownTable(['', ...r.cols.map(label)], r.rows.map((a, i) => [label(a), ...r.cka[i]!.map((v) => (Number.isFinite(v) ? v.toFixed(3) : '—'))])),
+    '',
+    '## Debiased linear CKA (unbiased HSIC)',
+    '',
+    markdownTable(['', ...r.cols.map(label)], r.rows.map((a, i) => [label(a), ...r.ckaDebiased[i]!.map((v) => (Number.isFinite(v) ? v.toFixed(3) : '—'))])),
   ];
   if (r.verification) {
     files.verification = path.join(out, 'verification.csv');
@@ -90,6 +97,7 @@ export async function writeCompare(out: string, r: CompareResult, parameters: Re
   }
   await writeFile(files.markdown, md.join('\n') + '\n');
   await writeChart(ckaHeatmapSpec(r), files.heatmap.replace(/\.png$/, ''));
+  await writeChart(ckaHeatmapSpec(r, 'ckaDebiased'), files.heatmapDebiased.replace(/\.png$/, ''));
   await writeProbeSummary(files.summary, 'compare', parameters, { ...r, files });
   return files;
 }

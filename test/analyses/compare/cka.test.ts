@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CkaAccumulator, linearCkaGram } from '../../../src/analyses/compare/cka.js';
+import { CkaAccumulator, linearCkaGram, linearCkaGramDebiased } from '../../../src/analyses/compare/cka.js';
 import { poolReducer, reducerFor, sketchReducer } from '../../../src/analyses/compare/reduce.js';
 import { subsamplePairs } from '../../../src/analyses/compare/compare.js';
 import { OrtGemm } from '../../../src/analyses/compare/gemm.js';
@@ -199,4 +199,23 @@ test('the ONNX Runtime float64 Gemm path accumulates the same cross products as 
     assert.ok(Math.abs(viaOrt.hsic(p, q) - js.hsic(p, q)) <= 1e-9 * js.hsic(p, q), `hsic ${p}, ${q}`);
   }
   assert.ok(Math.abs(viaOrt.cka(0, 1) - linearCkaGram(x, y)) < 1e-6);
+});
+
+test('debiased CKA (unbiased HSIC): streamed equals direct; near 0 for independent features where biased CKA is not', () => {
+  const x = randomMatrix(40, 30, 31, { mean: 2, relu: true });
+  const y = randomMatrix(40, 20, 32, { mean: 1 });
+  for (let r = 0; r < 40; r++) for (let j = 0; j < 20; j++) y.data[r * 20 + j] += x.data[r * 30 + j]!;
+  const acc = new CkaAccumulator([30, 20], [{ p: 0, q: 1 }]);
+  for (let s = 0; s < 40; s += 7) {
+    const e = Math.min(40, s + 7);
+    acc.add([x.data.slice(s * 30, e * 30), y.data.slice(s * 20, e * 20)], e - s);
+  }
+  const direct = linearCkaGramDebiased(x, y);
+  assert.ok(Math.abs(acc.ckaDebiased(0, 1) - direct) < 1e-6, `streamed ${acc.ckaDebiased(0, 1)} vs direct ${direct}`);
+  assert.ok(Math.abs(acc.ckaDebiased(0, 0) - 1) < 1e-9);
+  // Few samples, many dimensions: biased CKA of independent features is far from 0, debiased is not.
+  const a = randomMatrix(30, 200, 33), b = randomMatrix(30, 200, 34);
+  const biased = linearCkaGram(a, b), debiased = linearCkaGramDebiased(a, b);
+  assert.ok(biased > 0.5, `biased ${biased}`);
+  assert.ok(Math.abs(debiased) < 0.1, `debiased ${debiased}`);
 });

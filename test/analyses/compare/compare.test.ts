@@ -31,6 +31,7 @@ test('compare, one model: symmetric CKA matrix with 1 on the diagonal; chunking 
   assert.equal(one.rows[0]!.usedDims, 512, 'res128 sketched to --max-dims');
   for (let i = 0; i < 3; i++) {
     assert.ok(Math.abs(one.cka[i]![i]! - 1) < 1e-9, 'diagonal 1');
+    assert.ok(Math.abs(one.ckaDebiased[i]![i]! - 1) < 1e-9, 'debiased diagonal 1');
     for (let j = 0; j < 3; j++) {
       assert.ok(Math.abs(one.cka[i]![j]! - one.cka[j]![i]!) < 1e-12, 'symmetric');
       assert.ok(Math.abs(one.cka[i]![j]! - three.cka[i]![j]!) < 1e-9, 'chunk size does not matter');
