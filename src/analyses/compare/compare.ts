@@ -12,7 +12,7 @@ import type { Dataset, DatasetItem, Pair, SkippedItem } from '../../data/dataset
 import type { RgbImage } from '../../data/image.js';
 import { OrtEngine } from '../../engine/ort-engine.js';
 import { selectProbes, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { layerFeatures } from '../features.js';
 import { pairCosine } from '../metrics/cosine.js';
 import { kFoldVerification, rocAuc } from '../metrics/verification.js';

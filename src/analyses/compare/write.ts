@@ -3,9 +3,10 @@
  * table), cka-matrix.csv, table.md, the CKA heatmap (cka.png + cka.svg, Vega-Lite) and, with
  * pairs, verification.csv.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic as writeFile } from '../../io/atomic.js';
 import path from 'node:path';
-import { writeChart, type ChartSpec } from '../../report/plot.js';
+import { writeChart, type ChartSpec } from '../../figures/plot.js';
 import { csvText, markdownTable, writeProbeSummary } from '../probes/shared.js';
 import type { CompareResult } from './compare.js';
 

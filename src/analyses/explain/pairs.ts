@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { isImageFile } from '../../data/image-io.js';
 
 export interface ExplainPairSpec {

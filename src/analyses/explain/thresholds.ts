@@ -4,7 +4,7 @@
  * the median of `fold_thresholds`. A summary of another model is refused.
  */
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 
 export interface LayerThreshold {
   threshold: number;

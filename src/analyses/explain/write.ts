@@ -9,21 +9,21 @@
  * and at the top: summary.json (every parameter, per-pair numbers, the faithfulness aggregate),
  * faithfulness.csv, index.html (a minimal standalone page of the pairs).
  */
-import { mkdir, rename, writeFile as fsWriteFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../../io/atomic.js';
 import path from 'node:path';
 import { rgbImage, type RgbImage } from '../../data/image.js';
 import { writeNpy } from '../../io/npy.js';
-import { contactSheet } from '../../report/contact-sheet.js';
-import { rampColour } from '../../report/heatmap.js';
-import { csvText, jsonSafe } from '../probes/shared.js';
+import { contactSheet } from '../../figures/contact-sheet.js';
+import { rampColour } from '../../figures/heatmap.js';
+import { csvText } from '../probes/shared.js';
+import { jsonSafe } from '../../results/summary.js';
 import { writeJsonAtomic } from '../../io/json.js';
 import { MAP_NAMES, type FaceExplanation, type MapName, type PairExplanation } from './explain.js';
 
-/** Temp file + rename: a reader never sees a half-written file. */
-export async function writeFile(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await fsWriteFile(tmp, data);
-  await rename(tmp, file);
+/** Temp file + rename (io/atomic.ts): a reader never sees a half-written file. */
+export function writeFile(file: string, data: string | Uint8Array): Promise<void> {
+  return writeFileAtomic(file, data);
 }
 
 export const MAP_TITLES: Record<MapName, string> = {

@@ -5,7 +5,7 @@ import { writeCompare } from '../../analyses/compare/write.js';
 import { selectItems } from '../../analyses/probes/shared.js';
 import { loadModel } from '../../models/registry.js';
 import { openDatasetArgs } from '../dataset-arg.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { intArg } from '../options.js';
 import { progress } from '../progress.js';

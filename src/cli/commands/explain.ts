@@ -6,10 +6,10 @@ import { readPairsFile, type ExplainPairSpec } from '../../analyses/explain/pair
 import { runExplain } from '../../analyses/explain/run.js';
 import { readVerifyThresholds } from '../../analyses/explain/thresholds.js';
 import { findProbe } from '../../models/face-model.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, dataOptions, intArg, modelFromOptions } from '../options.js';
-import { stageBars } from './invariance.js';
+import { progressBars } from '../progress.js';
 
 export function registerExplain(program: Command): void {
   const cmd = program
@@ -52,7 +52,7 @@ export function registerExplain(program: Command): void {
     findProbe(model, opts.layer);
     if (opts.patch > Math.min(model.inputSize.width, model.inputSize.height)) throw new UserError(`--patch ${opts.patch} is larger than the ${model.inputSize.width} px input`);
     const thresholds = opts.verifySummary ? await readVerifyThresholds(opts.verifySummary, model.name) : undefined;
-    const bars = stageBars();
+    const bars = progressBars();
     const r = await runExplain({
       model,
       layer: opts.layer,
@@ -69,7 +69,7 @@ export function registerExplain(program: Command): void {
       thresholds,
       verifySummary: opts.verifySummary,
       ...dataOptions(opts),
-      onProgress: bars.onProgress,
+      onProgress: (stage, done, total) => bars.onProgress({ stage, done, total }),
     });
     bars.stop();
     info(`${r.pairs.length} pair(s) explained (${r.resumed} resumed), ${r.skipped.length} skipped; ${r.undetected.length} image(s) without a detected face (centre-cropped, no part summary)`);

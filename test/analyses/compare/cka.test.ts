@@ -5,7 +5,7 @@ import { poolReducer, reducerFor, sketchReducer } from '../../../src/analyses/co
 import { subsamplePairs } from '../../../src/analyses/compare/compare.js';
 import { OrtGemm } from '../../../src/analyses/compare/gemm.js';
 import type { FeatureMatrix } from '../../../src/analyses/metrics/matrix.js';
-import { mulberry32 } from '../../../src/analyses/random.js';
+import { mulberry32 } from '../../../src/core/random.js';
 import type { Dataset } from '../../../src/data/dataset.js';
 
 /** Standard normal draws (Box-Muller) from a seeded stream. */

@@ -6,7 +6,7 @@ import { parsePairsText } from '../../../src/analyses/explain/pairs.js';
 import { cosineUpstream } from '../../../src/analyses/explain/scorer.js';
 import { parseVerifyThresholds } from '../../../src/analyses/explain/thresholds.js';
 import { rgbImage } from '../../../src/data/image.js';
-import { UserError } from '../../../src/cli/errors.js';
+import { UserError } from '../../../src/core/errors.js';
 
 test('pairs files: LFW lines, CSV lines, headers, and clear errors naming file:line', () => {
   const lfw = parsePairsText('2\t300\nAbel_Pacheco\t1\t4\nA_B\t2\tC_D\t10\n', '/d/pairs.txt', '/img');
