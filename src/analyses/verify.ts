@@ -20,7 +20,7 @@ import type { ProbeLayer } from '../models/face-model.js';
 import type { FeatureMatrix } from './metrics/matrix.js';
 import { lineChart, writeChart } from '../figures/plot.js';
 import { pairCosine } from './metrics/cosine.js';
-import { kFoldVerification, rocAuc, rocCurve, tarAtFar, VERIFICATION_RULES, type RocCurve } from './metrics/verification.js';
+import { bestThreshold, kFoldVerification, rocAuc, rocCurve, tarAtFar, VERIFICATION_RULES, type RocCurve } from './metrics/verification.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 export interface VerifyOptions extends ProbeRunOptions {
@@ -35,6 +35,10 @@ export interface VerifyLayerResult {
   accuracy_mean: number;
   accuracy_std: number;
   fold_accuracies: number[];
+  /** Threshold chosen for each fold (on the other folds); null = accept all / reject all (+-Infinity). */
+  fold_thresholds: (number | null)[];
+  /** Threshold with the best accuracy on all pairs (what `explain` marks a pair against); null as above. */
+  threshold: number | null;
   auc: number;
   'tar_at_far_1e-3': number;
   roc: { far: number[]; tar: number[] };
@@ -48,6 +52,8 @@ export interface VerifyResult {
   seconds: { align: number; features: number; metrics: number; total: number };
   files: { summary: string; markdown: string; csv: string; roc: string };
 }
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** At most ~200 points per ROC curve in the JSON (the plot needs no more). */
 function thinRoc(r: RocCurve): { far: number[]; tar: number[] } {
@@ -89,6 +95,8 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
       accuracy_mean: kf.accuracy_mean,
       accuracy_std: kf.accuracy_std,
       fold_accuracies: kf.foldAccuracies,
+      fold_thresholds: kf.thresholds.map(finiteOrNull),
+      threshold: finiteOrNull(bestThreshold(scores, labels).threshold),
       auc: rocAuc(scores, labels),
       'tar_at_far_1e-3': tarAtFar(scores, labels, 1e-3).tar,
       roc: thinRoc(rocCurve(scores, labels)),

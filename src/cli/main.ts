@@ -21,6 +21,8 @@ import { registerReport } from './commands/report.js';
 import { registerServe } from './commands/serve.js';
 import { registerData } from './commands/data.js';
 import { registerYaw } from './commands/yaw.js';
+import { registerCompare } from './commands/compare.js';
+import { registerExplain } from './commands/explain.js';
 
 function fail(err: unknown, debug: boolean): never {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -67,6 +69,8 @@ export async function main(argv: string[]): Promise<void> {
   registerServe(program);
   registerData(program);
   registerYaw(program);
+  registerExplain(program);
+  registerCompare(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

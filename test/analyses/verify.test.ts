@@ -56,6 +56,7 @@ test('verify on a pair list: 10 contiguous folds, a row per layer, deeper layers
     const mean = l.fold_accuracies.reduce((a, b) => a + b, 0) / 10;
     assert.ok(Math.abs(mean - l.accuracy_mean) < 1e-12);
     assert.ok(l.auc >= 0 && l.auc <= 1);
+    assert.equal(l.fold_thresholds.length, 10);
   }
   const [pool1, , emb] = r.layers;
   assert.ok(emb.auc > pool1.auc, `embedding AUC ${emb.auc} vs pool1 ${pool1.auc}`);
@@ -64,6 +65,11 @@ test('verify on a pair list: 10 contiguous folds, a row per layer, deeper layers
   assert.ok(emb.auc > 0.65, `embedding AUC ${emb.auc}`);
   const summary = JSON.parse(await readFile(r.files.summary, 'utf8'));
   assert.equal(summary.layers.length, 3);
+  // The all-pairs threshold (what explain reads) is in the summary and sits within the fold thresholds' range.
+  const t = summary.layers[2].threshold;
+  const ft = (summary.layers[2].fold_thresholds as (number | null)[]).filter((x): x is number => x !== null);
+  assert.equal(typeof t, 'number');
+  assert.ok(t >= Math.min(...ft) - 0.05 && t <= Math.max(...ft) + 0.05, `threshold ${t} vs folds ${ft}`);
   assert.ok(existsSync(r.files.roc));
   assert.match(await readFile(r.files.markdown, 'utf8'), /\| embedding \| 128 \|/);
 });

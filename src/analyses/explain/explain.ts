@@ -1,0 +1,166 @@
+/**
+ * `facelens explain`: why does the model score this pair of faces as it does? For the cosine
+ * similarity s = cos(f(A), f(B)) at one probe layer (default the embedding), per face (the other
+ * face's features held fixed): occlusion, gradient, gradient x input and integrated-gradients
+ * maps (maps.ts, scorer.ts), the
+ * landmark part drops, deletion / insertion faithfulness of each map against seeded random
+ * orders (faithfulness.ts), and the pair's similarity at every probe layer, with that layer's
+ * verification threshold when a `verify` summary is given (thresholds.ts).
+ *
+ * Compute only: returns typed results; ./write.ts writes files.
+ */
+import type { Point } from '../../data/detector.js';
+import type { RgbImage } from '../../data/image.js';
+import { cosineSimilarity } from '../metrics/cosine.js';
+import { deletionInsertion, orderFromMap, randomOrder, trapezoidAuc, type Curve } from './faithfulness.js';
+import { fillImage, gradientMaps, occlusionMap, partDrops, type FillMode, type PartDrop } from './maps.js';
+import type { PairScorer } from './scorer.js';
+import type { LayerThreshold } from './thresholds.js';
+
+export const MAP_NAMES = ['occlusion', 'gradient', 'gradInput', 'integrated'] as const;
+export type MapName = (typeof MAP_NAMES)[number];
+
+export interface ExplainOptions {
+  patch?: number;
+  stride?: number;
+  fill?: FillMode;
+  /** Gaussian sigma of the blurred fill (pixels). */
+  blurSigma?: number;
+  /** Deletion / insertion steps (curve points - 1). */
+  steps?: number;
+  /** Random orders averaged for the reference curve. */
+  randomOrders?: number;
+  seed?: string;
+  /** Part mask side as a multiple of the inter-ocular distance. */
+  partScale?: number;
+  /** Integrated-gradients steps (midpoint rule, baseline = the fill image). */
+  igSteps?: number;
+  /** Per-layer thresholds (from a verify summary). */
+  thresholds?: Map<string, LayerThreshold>;
+}
+
+export const EXPLAIN_DEFAULTS = { patch: 24, stride: 8, fill: 'grey' as FillMode, blurSigma: 8, steps: 20, randomOrders: 1, seed: 'facelens', partScale: 0.5, igSteps: 16 };
+
+export interface ExplainFace {
+  id: string;
+  face: RgbImage;
+  landmarks?: Point[];
+}
+
+export interface Faithfulness {
+  deletion: Curve;
+  insertion: Curve;
+}
+
+export interface FaceExplanation {
+  id: string;
+  /** Maps over this face (H x W, row-major) with the other face held fixed. */
+  maps: Record<MapName, Float32Array>;
+  occlusionGrid: { xs: number[]; ys: number[]; drops: number[] };
+  /** Absent without landmarks. */
+  parts?: PartDrop[];
+  faithfulness: Record<MapName, Faithfulness>;
+  /** Mean curve over the random orders, and each order's AUCs. */
+  random: Faithfulness & { deletionAucs: number[]; insertionAucs: number[] };
+  /** s from the gradient's forward pass (equals the pair similarity). */
+  gradientSimilarity: number;
+  /** Integrated gradients' completeness check: sum of attributions vs s(face) - s(fill). */
+  integratedCheck: { attributionSum: number; similarityGap: number };
+}
+
+export interface ProfileEntry {
+  layer: string;
+  dims: number;
+  similarity: number;
+  threshold?: number;
+  /** similarity >= threshold. */
+  same?: boolean;
+}
+
+export interface PairExplanation {
+  a: string;
+  b: string;
+  layer: string;
+  similarity: number;
+  profile: ProfileEntry[];
+  faces: [FaceExplanation, FaceExplanation];
+  width: number;
+  height: number;
+}
+
+function meanCurve(curves: Curve[]): Curve {
+  const fractions = curves[0]!.fractions;
+  const similarity = fractions.map((_, k) => curves.reduce((s, c) => s + c.similarity[k]!, 0) / curves.length);
+  return { fractions, similarity, auc: trapezoidAuc(similarity) };
+}
+
+async function explainFace(scorer: PairScorer, face: ExplainFace, ref: Float32Array, base: number, o: Required<Omit<ExplainOptions, 'thresholds'>>): Promise<FaceExplanation> {
+  const fill = await fillImage(face.face, o.fill, o.blurSigma);
+  const occ = await occlusionMap(scorer, face.face, ref, base, fill, { patch: o.patch, stride: o.stride });
+  const g = await scorer.gradient(face.face, ref);
+  const gm = gradientMaps(g);
+  const ig = await scorer.integratedGradients(face.face, fill, ref, o.igSteps);
+  const integrated = new Float32Array(occ.map.length);
+  for (let i = 0; i < integrated.length; i++) integrated[i] = ig.attribution[i * 3]! + ig.attribution[i * 3 + 1]! + ig.attribution[i * 3 + 2]!;
+  const maps: Record<MapName, Float32Array> = { occlusion: occ.map, gradient: gm.gradient, gradInput: gm.gradInput, integrated };
+  const faithfulness = {} as Record<MapName, Faithfulness>;
+  for (const name of MAP_NAMES) faithfulness[name] = await deletionInsertion(scorer, face.face, fill, ref, orderFromMap(maps[name]), o.steps);
+  const rnd: Faithfulness[] = [];
+  const n = face.face.width * face.face.height;
+  for (let k = 0; k < o.randomOrders; k++) rnd.push(await deletionInsertion(scorer, face.face, fill, ref, randomOrder(n, `${o.seed}/random${k}`), o.steps));
+  const parts = face.landmarks && face.landmarks.length === 68 ? await partDrops(scorer, face.face, face.landmarks, ref, base, fill, o.partScale) : undefined;
+  return {
+    id: face.id,
+    maps,
+    occlusionGrid: { xs: occ.xs, ys: occ.ys, drops: Array.from(occ.grid) },
+    ...(parts ? { parts } : {}),
+    faithfulness,
+    random: {
+      deletion: meanCurve(rnd.map((r) => r.deletion)),
+      insertion: meanCurve(rnd.map((r) => r.insertion)),
+      deletionAucs: rnd.map((r) => r.deletion.auc),
+      insertionAucs: rnd.map((r) => r.insertion.auc),
+    },
+    gradientSimilarity: g.similarity,
+    integratedCheck: { attributionSum: ig.attributionSum, similarityGap: ig.similarityGap },
+  };
+}
+
+export function resolveExplainOptions(opts: ExplainOptions): Required<Omit<ExplainOptions, 'thresholds'>> {
+  const o = { ...EXPLAIN_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && k !== 'thresholds')) } as Required<Omit<ExplainOptions, 'thresholds'>>;
+  if (!(Number.isInteger(o.steps) && o.steps >= 1)) throw new RangeError(`steps must be a positive integer (got ${o.steps})`);
+  if (!(Number.isInteger(o.randomOrders) && o.randomOrders >= 1)) throw new RangeError(`random orders must be a positive integer (got ${o.randomOrders})`);
+  if (!(Number.isInteger(o.igSteps) && o.igSteps >= 1)) throw new RangeError(`integrated-gradients steps must be a positive integer (got ${o.igSteps})`);
+  if (!(o.blurSigma > 0.3)) throw new RangeError(`blur sigma must be > 0.3 (got ${o.blurSigma})`);
+  return o;
+}
+
+export async function explainPair(scorer: PairScorer, a: ExplainFace, b: ExplainFace, opts: ExplainOptions = {}): Promise<PairExplanation> {
+  const o = resolveExplainOptions(opts);
+  const { width, height } = a.face;
+  const all = await scorer.allLayers([a.face, b.face]);
+  const profile: ProfileEntry[] = scorer.model.probes.map((p) => {
+    const [fa, fb] = all.get(p.name)!;
+    const similarity = cosineSimilarity(fa!, fb!);
+    const t = opts.thresholds?.get(p.name);
+    return { layer: p.name, dims: fa!.length, similarity, ...(t ? { threshold: t.threshold, same: similarity >= t.threshold } : {}) };
+  });
+  const [fa, fb] = all.get(scorer.layer.name)!;
+  const similarity = cosineSimilarity(fa!, fb!);
+  const faceA = await explainFace(scorer, a, fb!, similarity, o);
+  const faceB = await explainFace(scorer, b, fa!, similarity, o);
+  return { a: a.id, b: b.id, layer: scorer.layer.name, similarity, profile, faces: [faceA, faceB], width, height };
+}
+
+/** Share of a map's positive mass inside rows [y0, y1) (for "where does the evidence sit"). */
+export function positiveMassShare(map: ArrayLike<number>, width: number, y0: number, y1: number): number {
+  let inside = 0, total = 0;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i]!;
+    if (!(v > 0)) continue;
+    total += v;
+    const y = Math.floor(i / width);
+    if (y >= y0 && y < y1) inside += v;
+  }
+  return total > 0 ? inside / total : NaN;
+}
