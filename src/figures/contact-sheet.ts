@@ -2,6 +2,9 @@
 import sharp, { type OverlayOptions } from 'sharp';
 import type { RgbImage } from '../data/image.js';
 
+/** Caption font size in pixels (the report shows sheets at >= 11/CAPTION_FONT of their size, so captions stay legible). */
+export const CAPTION_FONT = 12;
+
 export interface SheetOptions {
   columns?: number;
   gap?: number;
@@ -20,7 +23,7 @@ export async function contactSheet(tiles: RgbImage[], opts: SheetOptions = {}): 
   const cols = opts.columns ?? Math.ceil(Math.sqrt(tiles.length));
   const rows = Math.ceil(tiles.length / cols);
   const gap = opts.gap ?? 4;
-  const capH = opts.captions ? 14 : 0;
+  const capH = opts.captions ? CAPTION_FONT + 5 : 0;
   const width = cols * tw + (cols + 1) * gap;
   const height = rows * (th + capH) + (rows + 1) * gap;
   const composites: OverlayOptions[] = [];
@@ -30,7 +33,7 @@ export async function contactSheet(tiles: RgbImage[], opts: SheetOptions = {}): 
     composites.push({ input: Buffer.from(t.data), raw: { width: t.width, height: t.height, channels: 3 }, left, top });
     const cap = opts.captions?.[i];
     if (cap) {
-      const svg = `<svg width="${tw}" height="${capH}" xmlns="http://www.w3.org/2000/svg"><text x="2" y="${capH - 3}" font-family="sans-serif" font-size="10" fill="#222">${escapeXml(cap.slice(0, Math.floor(tw / 6)))}</text></svg>`;
+      const svg = `<svg width="${tw}" height="${capH}" xmlns="http://www.w3.org/2000/svg"><text x="2" y="${capH - 4}" font-family="sans-serif" font-size="${CAPTION_FONT}" fill="#222">${escapeXml(cap.slice(0, Math.floor(tw / 7)))}</text></svg>`;
       composites.push({ input: Buffer.from(svg), left, top: top + th });
     }
   });

@@ -9,8 +9,30 @@ import { writeFileAtomic } from '../io/atomic.js';
 
 export type ChartSpec = TopLevelSpec;
 
+/**
+ * Font sizes in SVG user units. Charts are shown at their own size (1 unit = 1 CSS px), so every
+ * text is at least MIN_CHART_FONT px on screen at full width.
+ */
+export const MIN_CHART_FONT = 12;
+const CHART_CONFIG = {
+  font: 'sans-serif',
+  axis: { labelFontSize: MIN_CHART_FONT, titleFontSize: MIN_CHART_FONT },
+  legend: { labelFontSize: MIN_CHART_FONT, titleFontSize: MIN_CHART_FONT, labelLimit: 220 },
+  header: { labelFontSize: MIN_CHART_FONT, titleFontSize: MIN_CHART_FONT },
+  title: { fontSize: 14, subtitleFontSize: MIN_CHART_FONT, anchor: 'start' },
+  text: { fontSize: MIN_CHART_FONT },
+} as const;
+
+/** The spec with facelens' legibility defaults under its own config (the spec's config wins). */
+export function withChartConfig(spec: ChartSpec): ChartSpec {
+  const own = (spec as { config?: Record<string, unknown> }).config ?? {};
+  const merged: Record<string, unknown> = { ...CHART_CONFIG };
+  for (const [k, v] of Object.entries(own)) merged[k] = typeof v === 'object' && v && typeof merged[k] === 'object' ? { ...(merged[k] as object), ...v } : v;
+  return { ...spec, config: merged } as ChartSpec;
+}
+
 export async function chartSvg(spec: ChartSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const view = new vega.View(vega.parse(compile(withChartConfig(spec)).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

@@ -27,6 +27,8 @@ export interface NeuronEntry {
 
 export interface LayerEntry {
   name: string;
+  /** The layer is in the sweep: every one of its neurons has a page. */
+  swept?: { channels: number; spatial: boolean; rf?: number };
   atlas?: { dir: string; summary?: string; modes: string[]; neurons: NeuronEntry[] };
   similarity?: { dir: string; summary: string; heatmap?: string; matrix?: string };
   maximize?: { dir: string; images: string[] };
@@ -51,4 +53,47 @@ export interface ResultsIndex {
   sweep?: string;
   layers: LayerEntry[];
   probes: ProbeEntry[];
+}
+
+/** GET /api/sweep/layers: the swept layers (every neuron of these has a page). */
+export interface SweepLayersResponse {
+  model: string;
+  input: { width: number; height: number };
+  items: number;
+  /** False when the swept images are the aligned crops themselves (boxes can be drawn on them). */
+  detect: boolean;
+  layers: { name: string; channels: number; spatial: boolean; shape: number[]; rf?: number }[];
+}
+
+export interface NeuronStats {
+  neuron: number;
+  mean: number;
+  variance: number;
+  max: number;
+  min: number;
+  /** (max - mean) / (|max| + |mean|). */
+  selectivity: number;
+}
+
+/** GET /api/sweep/layer/<L>. */
+export interface LayerStatsResponse {
+  layer: string;
+  images: number;
+  channels: number;
+  neurons: NeuronStats[];
+}
+
+/** GET /api/sweep/neuron/<L>/<k>. */
+export interface NeuronSweepResponse {
+  layer: string;
+  neuron: number;
+  channels: number;
+  images: number;
+  input: { width: number; height: number };
+  /** The argmax boxes are in the swept image's own pixels (no detection between file and model). */
+  boxesOnImage: boolean;
+  stats: NeuronStats;
+  rank: { variance: number };
+  histogram: { lo: number; hi: number; counts: number[] };
+  top: { rank: number; row: number; id: string; identity?: string; value: number; box?: { x0: number; y0: number; x1: number; y1: number } }[];
 }

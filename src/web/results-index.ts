@@ -125,14 +125,18 @@ export async function buildResultsIndex(root: string): Promise<ResultsIndex> {
   const layerNames = new Set<string>();
   for (const top of ['atlas', 'similarity', 'maximize']) for (const e of await list(path.join(root, top))) if (e.dir) layerNames.add(e.name);
   // The sweep's layer order (the network's), then any other layer by name.
-  const manifest = await readJsonOr<{ layers?: { name: string }[] }>(path.join(root, 'sweep', 'manifest.json'));
+  const manifest = await readJsonOr<{ status?: string; layers?: { name: string; channels?: number; spatial?: boolean; rf?: { size?: number } }[] }>(path.join(root, 'sweep', 'manifest.json'));
   const order = (manifest?.layers ?? []).map((l) => l.name);
+  const sweptLayers = new Map((manifest?.status === 'complete' ? (manifest.layers ?? []) : []).filter((l) => typeof l.channels === 'number').map((l) => [l.name, l]));
+  for (const n of sweptLayers.keys()) layerNames.add(n);
   const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
   const layers: LayerEntry[] = [];
   for (const name of [...layerNames].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
     const [atlas, similarity, maximize] = await Promise.all([atlasOf(root, name), similarityOf(root, name), maximizeOf(root, name)]);
-    if (!atlas && !similarity && !maximize) continue;
-    layers.push({ name, ...(atlas ? { atlas } : {}), ...(similarity ? { similarity } : {}), ...(maximize ? { maximize } : {}) });
+    const sw = sweptLayers.get(name);
+    const swept = sw ? { channels: sw.channels!, spatial: sw.spatial === true, ...(typeof sw.rf?.size === 'number' ? { rf: sw.rf.size } : {}) } : undefined;
+    if (!atlas && !similarity && !maximize && !swept) continue;
+    layers.push({ name, ...(swept ? { swept } : {}), ...(atlas ? { atlas } : {}), ...(similarity ? { similarity } : {}), ...(maximize ? { maximize } : {}) });
   }
   const probes: ProbeEntry[] = [];
   for (const p of PROBE_DIRS) {

@@ -4,13 +4,14 @@
  * by safe-path.ts). GET and HEAD only; binds 127.0.0.1 unless told otherwise.
  */
 import { createReadStream } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { clientBundle } from './client-bundle.js';
 import { contentType } from './content-types.js';
 import { buildResultsIndex } from './results-index.js';
 import { resolveInside } from './safe-path.js';
+import { layerStats, neuronSweep, sweepImageFile, sweepLayers } from './sweep-api.js';
 import { APP_CSS, SHELL_HTML } from './shell.js';
 
 export const DEFAULT_PORT = 8321;
@@ -58,6 +59,7 @@ async function handle(root: string, req: http.IncomingMessage, res: http.ServerR
   if (pathname === '/favicon.ico') return send(req, res, 204, 'image/x-icon', '');
   if (pathname === '/app.css') return send(req, res, 200, 'text/css; charset=utf-8', APP_CSS);
   if (pathname === '/api/index.json') return send(req, res, 200, 'application/json; charset=utf-8', JSON.stringify(await buildResultsIndex(root)));
+  if (pathname.startsWith('/api/sweep/')) return sweepRoute(root, req, res, pathname.slice('/api/sweep/'.length), raw);
   if (!pathname.startsWith(FILES_PREFIX)) return text(req, res, 404, 'not found');
   const r = await resolveInside(root, pathname.slice(FILES_PREFIX.length));
   if (!r.ok) return text(req, res, r.status, r.status === 403 ? 'forbidden' : 'not found');
@@ -69,6 +71,39 @@ async function handle(root: string, req: http.IncomingMessage, res: http.ServerR
   const stream = createReadStream(r.file);
   stream.on('error', () => res.destroy());
   stream.pipe(res);
+}
+
+const json = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown) => send(req, res, 200, 'application/json; charset=utf-8', JSON.stringify(body));
+
+/** The sweep API (sweep-api.ts): every neuron of every swept layer. */
+async function sweepRoute(root: string, req: http.IncomingMessage, res: http.ServerResponse, rest: string, raw: string): Promise<void> {
+  let parts: string[];
+  try {
+    parts = rest.split('/').map(decodeURIComponent);
+  } catch {
+    return text(req, res, 400, 'bad request');
+  }
+  const none = () => text(req, res, 404, 'not found');
+  if (parts.length === 1 && parts[0] === 'layers') {
+    const r = await sweepLayers(root);
+    return r ? json(req, res, r) : none();
+  }
+  if (parts.length === 2 && parts[0] === 'layer') {
+    const r = await layerStats(root, parts[1]!);
+    return r ? json(req, res, r) : none();
+  }
+  if (parts.length === 3 && parts[0] === 'neuron' && /^\d+$/.test(parts[2]!)) {
+    const top = Number(/[?&]top=(\d+)/.exec(raw)?.[1] ?? 12);
+    const r = await neuronSweep(root, parts[1]!, Number(parts[2]), top);
+    return r ? json(req, res, r) : none();
+  }
+  if (parts.length === 2 && parts[0] === 'image' && /^\d+$/.test(parts[1]!)) {
+    const file = await sweepImageFile(root, Number(parts[1]));
+    if (!file) return none();
+    const buf = await readFile(file);
+    return send(req, res, 200, contentType(file), buf, { 'Cache-Control': 'max-age=3600' });
+  }
+  return none();
 }
 
 export async function startExplorer(opts: ExplorerOptions): Promise<Explorer> {

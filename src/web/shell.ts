@@ -10,7 +10,8 @@ export const SHELL_HTML = `<!doctype html>
 <link rel="stylesheet" href="/app.css">
 </head>
 <body>
-<header><a href="#/" id="home">facelens explorer</a> <span id="crumbs"></span></header>
+<header><a href="#/" id="home">facelens explorer</a> <span id="crumbs"></span>
+<form id="goto" role="search"><input id="goto-input" name="q" placeholder="go to: res64 36" aria-label="go to a neuron: layer and number" autocomplete="off"> <button type="submit">Go</button> <span id="goto-msg" role="alert" hidden></span></form></header>
 <main id="app"><p>Loading...</p></main>
 <div id="tip" hidden></div>
 <script type="module" src="/app.js"></script>
@@ -22,6 +23,19 @@ export const APP_CSS = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #1d1d1f; background: #fafafa; }
 header { padding: 10px 18px; background: #23344a; color: #fff; }
 header a { color: #fff; font-weight: 600; text-decoration: none; }
+header { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; }
+#goto { margin-left: auto; display: flex; gap: 4px; align-items: center; flex-wrap: wrap; }
+#goto input { width: 160px; padding: 3px 6px; }
+#goto-msg { background: #fde4e4; color: #600; padding: 2px 6px; border-radius: 3px; font-size: 13px; }
+.neuron-nav a { margin-right: 6px; }
+.face { position: relative; width: 140px; height: 140px; }
+.face .rf { position: absolute; box-sizing: border-box; border: 2px solid #ffeb3b; outline: 1px solid #000; pointer-events: none; }
+.top-face { margin: 0; width: 140px; font-size: 12px; }
+.top-face figcaption { word-break: break-all; }
+.sorts button[aria-pressed="true"] { font-weight: 700; }
+.neuron-list { display: flex; flex-wrap: wrap; gap: 4px; }
+.neuron-list a { display: inline-block; min-width: 88px; padding: 2px 6px; border: 1px solid #ddd; background: #fff; border-radius: 3px; text-decoration: none; font-size: 13px; }
+.neuron-list a.in-atlas { border-color: #1a5bb5; font-weight: 600; }
 #crumbs a { font-weight: normal; }
 main { padding: 12px 18px 40px; max-width: 1200px; }
 h1 { font-size: 22px; margin: 10px 0; } h2 { font-size: 17px; margin: 22px 0 8px; }

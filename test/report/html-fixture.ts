@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { writeNpy } from '../../src/io/npy.ts';
 
 export const EVIL = '<script>alert("x")</script>';
 
@@ -117,7 +118,8 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<string> {
     rows: ['left_eye', 'right_eye', 'nose', 'mouth', 'random', 'random#0'].map((mask, i) => ({
       mask,
       layers: [
-        { layer: 'pool1', delta_mean: 0.1 + i / 100, delta_std: 0.01 },
+        // pool1: 95% of the eps entries are 0 (zero-dominated); excluding them, parts are above random.
+        { layer: 'pool1', delta_mean: 0.1 + i / 100, delta_std: 0.01, exclude_mean: mask.startsWith('random') ? 0.25 : 0.3 + i / 100, exclude_std: 0.02, zeroFraction: 0.95 },
         { layer: 'gap', delta_mean: mask === 'random' || mask === 'random#0' ? 0.4567 : 0.2 + i / 100, delta_std: 0.02 },
       ],
     })),
@@ -132,6 +134,8 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<string> {
     ],
   });
   await png(J('similarity', 'pool1', 'pool1.similarity.png'), 300, 260);
+  // The matrix of pool1 (3 neurons, inside [0, 1]); the embedding has none (summary fallback).
+  await writeNpy(J('similarity', 'pool1', 'pool1.similarity.npy'), Float32Array.from([1, 0.99, 0.2, 0.99, 1, 0.3, 0.2, 0.3, 1]), [3, 3]);
   await json(J('similarity', 'pool1', 'summary.json'), {
     parameters: { model: 'dlib-resnet', n: 4 },
     layer: 'pool1',

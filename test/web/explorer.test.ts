@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -162,7 +162,8 @@ test('missing pieces are explained on the page', { skip }, async () => {
   const notInAtlas = [...Array(64).keys()].find((k) => !res64.includes(k))!;
   const cases: [string, RegExp][] = [
     ['#/layer/res999', /no results for a layer "res999"/],
-    [`#/layer/res64/neuron/${notInAtlas}`, new RegExp(`Neuron ${notInAtlas} is not in the atlas of res64 \\(it has ${[...res64].sort((x, y) => x - y).join(', ')}\\)`)],
+    [`#/layer/res64/neuron/${notInAtlas}`, new RegExp(`Top 12 of 12 swept images[\\s\\S]*No deconvnet projections of this neuron yet: the atlas of res64 has ${[...res64].sort((x, y) => x - y).join(', ')}\\.`)],
+    ['#/layer/res64/neuron/64', /res64 has neurons 0-63/],
     [`#/layer/res128/neuron/${res128[0]}`, /Projection mode: deconv \(the only one in this atlas\)[\s\S]*No activation-maximisation image for this neuron/],
     ['#/probe/pose', /no pose results in this folder/],
     ['#/nowhere/at/all', /No page "#\/nowhere\/at\/all"/],
@@ -238,4 +239,163 @@ test('the HTML report opens from disk (file://) and through the explorer: images
   await ex2.page.waitForLoadState('networkidle');
   assert.deepEqual(ex2.problems, []);
   await ex2.page.close();
+});
+
+/** Shows `hash` in an open explorer page and waits until that route is fully rendered. */
+async function go(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => {
+    if (location.hash === h && document.documentElement.dataset.route === h) return;
+    delete document.documentElement.dataset.route;
+    if (location.hash === h) window.dispatchEvent(new HashChangeEvent('hashchange'));
+    else location.hash = h;
+  }, hash);
+  await page.waitForFunction((h) => document.documentElement.dataset.route === h, hash, { timeout: 15000 });
+}
+
+test('crawl: every explorer link and every heatmap row leads to a page that renders (zero dead ends)', { skip }, async () => {
+  const { page, problems } = await open('#/');
+  await page.waitForFunction(() => document.documentElement.dataset.route === '#/');
+  const seen = new Set<string>();
+  const queue = ['#/'];
+  const dead: string[] = [];
+  const heatTargets = new Set<string>();
+  while (queue.length > 0) {
+    const hash = queue.shift()!;
+    if (seen.has(hash)) continue;
+    seen.add(hash);
+    await go(page, hash);
+    const isNeuron = /^#\/layer\/[^/]+\/neuron\/\d+(\/[^/]+)?$/.test(hash);
+    const state = await page.evaluate(() => ({
+      err: [...document.querySelectorAll('main .msg.err')].map((e) => e.textContent),
+      h1: document.querySelector('main h1')?.textContent ?? '',
+      faces: document.querySelectorAll('#sweep-top .top-face').length,
+      mosaic: document.querySelectorAll('#mosaic').length,
+      links: [...document.querySelectorAll('a[href^="#/"]')].map((a) => a.getAttribute('href')!),
+    }));
+    if (state.err.length > 0) dead.push(`${hash}: ${state.err.join(' ')}`);
+    if (/^#\/nowhere/.test(hash) || state.h1 === 'Not found') dead.push(`${hash}: not found`);
+    if (isNeuron && state.faces === 0 && state.mosaic === 0) dead.push(`${hash}: renders no neuron (${state.h1})`);
+    for (const l of state.links) if (!seen.has(l)) queue.push(l);
+    // Heatmap: one synthetic click per row (every cell of a row opens the row's neuron).
+    if (/^#\/layer\/[^/]+\/similarity$/.test(hash)) {
+      const targets = await page.evaluate(() => {
+        const c = document.querySelector('#heatmap') as HTMLCanvasElement;
+        const r = c.getBoundingClientRect();
+        const out: string[] = [];
+        for (let row = 0; row < c.height; row++) {
+          const y = r.top + ((row + 0.5) / c.height) * r.height;
+          c.dispatchEvent(new MouseEvent('click', { clientX: r.left + r.width / 2, clientY: y, bubbles: true }));
+          out.push(location.hash);
+        }
+        return out;
+      });
+      await page.waitForFunction(() => document.documentElement.dataset.route === location.hash);
+      assert.equal(targets.length, hash.includes('res64') ? 64 : 128);
+      for (const t of targets) {
+        heatTargets.add(t);
+        if (!seen.has(t)) queue.push(t);
+      }
+    }
+  }
+  assert.deepEqual(dead, []);
+  // every neuron of both swept layers was reached (layer lists, heatmap rows, prev/next)
+  for (const [layer, C] of [['res64', 64], ['res128', 128]] as const) {
+    for (let k = 0; k < C; k++) assert.ok(seen.has(`#/layer/${layer}/neuron/${k}`), `${layer} #${k} never reached`);
+  }
+  assert.equal(heatTargets.size, 64 + 128, 'each heatmap row opens a different neuron');
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('go-to box: "res64 K" opens the neuron, unknown names and numbers say why', { skip }, async () => {
+  const { page, problems } = await open('#/');
+  const k = 37;
+  await page.fill('#goto-input', `res64 ${k}`);
+  await page.press('#goto-input', 'Enter');
+  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `res64 · neuron ${k}`);
+  await page.waitForSelector('#sweep-top .top-face');
+  assert.ok(page.url().endsWith(`#/layer/res64/neuron/${k}`));
+  // the top faces are the sweep's top values of this neuron, in order
+  const sw = await readNpy(path.join(results, 'sweep', 'layers', 'res64.values.npy'));
+  const C = sw.shape[1]!;
+  const best = Math.max(...Array.from({ length: sw.shape[0]! }, (_, r) => sw.data[r * C + k]!));
+  assert.ok((await page.textContent('#sweep-top .top-face[data-rank="1"] figcaption'))!.endsWith(best.toFixed(3)));
+  // prev / next and the layer switcher
+  await page.click('#next');
+  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `res64 · neuron ${k + 1}`);
+  await page.selectOption('#layer-switch', 'res128');
+  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `res128 · neuron ${k + 1}`);
+  for (const [q, re] of [['res999 3', 'no layer "res999"'], ['res64 64', 'res64 has neurons 0-63'], ['', 'type a layer and a neuron']] as const) {
+    await page.fill('#goto-input', q);
+    await page.press('#goto-input', 'Enter');
+    await page.waitForFunction((want) => { const m = document.getElementById('goto-msg')!; return !m.hidden && m.textContent!.includes(want); }, re);
+    assert.ok(page.url().includes(`#/layer/res128/neuron/${k + 1}`), 'a bad query stays on the page');
+  }
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('report figures: no text under 11 CSS px at 1280 px, no sideways scroll at 390 px; --single-file opens alone', { skip }, async (t) => {
+  const mod = (await import(pathToFileURL(path.resolve('src/report/html/build.ts')).href)) as {
+    buildReport: (dir: string, o?: { singleFile?: boolean; out?: string }) => Promise<string>;
+  };
+  const file = await mod.buildReport(results);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = watchProblems(page);
+  await page.goto(pathToFileURL(file).href);
+  const { count } = await brokenImages(page);
+  const measured = await page.evaluate(() => {
+    const small: string[] = [];
+    let texts = 0;
+    for (const t of document.querySelectorAll('svg text')) {
+      const m = (t as SVGGraphicsElement).getScreenCTM();
+      if (!m || !t.textContent?.trim()) continue;
+      texts++;
+      const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+      if (px < 11) small.push(`${px.toFixed(1)} px "${t.textContent}" in ${t.closest('svg')?.getAttribute('aria-label')}`);
+    }
+    let textImages = 0;
+    for (const el of document.querySelectorAll('img[data-text-px]')) {
+      const i = el as HTMLImageElement;
+      textImages++;
+      const px = (Number(i.dataset.textPx) * i.getBoundingClientRect().width) / i.naturalWidth;
+      if (!(px >= 11)) small.push(`${px.toFixed(1)} px text in image ${i.alt}`);
+    }
+    return { small, texts, textImages, figures: document.querySelectorAll('svg.figure-svg').length };
+  });
+  t.diagnostic(`${measured.figures} SVG figures, ${measured.texts} texts, ${measured.textImages} images with text, ${count} images`);
+  assert.ok(measured.figures >= 3 && measured.texts > 50, JSON.stringify(measured));
+  assert.ok(measured.textImages >= 1, 'the invariance examples carry captions');
+  assert.deepEqual(measured.small, []);
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.waitForTimeout(200);
+  const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, view: window.innerWidth }));
+  assert.ok(widths.doc <= widths.view, `sideways scroll at 390 px: ${widths.doc} > ${widths.view}`);
+  assert.deepEqual(problems, []);
+  await page.close();
+
+  // --single-file: copied alone into an empty folder, it opens with every image and no request out.
+  const lone = await mkdtemp(path.join(os.tmpdir(), 'facelens-single-'));
+  try {
+    const single = await mod.buildReport(results, { singleFile: true, out: path.join(lone, 'report.html') });
+    assert.deepEqual(await readdir(lone), ['report.html']);
+    const p2 = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const requests: string[] = [];
+    p2.on('request', (r) => {
+      if (!r.url().startsWith('data:') && r.url() !== pathToFileURL(single).href) requests.push(r.url());
+    });
+    const problems2 = watchProblems(p2);
+    await p2.goto(pathToFileURL(single).href);
+    const res2 = await brokenImages(p2);
+    assert.equal(res2.count, count, 'the single file shows the same images');
+    assert.deepEqual(res2.broken, []);
+    assert.ok((await p2.locator('svg.figure-svg').count()) >= 3);
+    assert.deepEqual(requests, []);
+    assert.deepEqual(problems2, []);
+    await p2.close();
+  } finally {
+    await rm(lone, { recursive: true, force: true });
+  }
 });

@@ -137,6 +137,8 @@ export interface MaximizeResult {
   image: RgbImage;
   /** Snapshots at model input size, in step order. */
   snapshots: { step: number; image: RgbImage }[];
+  /** The starting image (after noise / resizing), at model input size. */
+  initImage?: RgbImage;
   /** Neuron value before each step (at the current octave), then after the last one. */
   activations: number[];
   /** Mean |neighbour difference| per step (0..255 units), same indexing as activations. */
@@ -343,8 +345,10 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
   const gradTv = tf.grad((z: tf.Tensor) => totalVariation(z as tf.Tensor4D));
   const stepMs: number[] = [];
   let step = 0;
+  let initImage: RgbImage | undefined;
   try {
-    if (total === 0 || snapAt.has(0)) snapshots.push({ step: 0, image: toRgb(tf.tidy(() => resizeNchw(x, H, W))) });
+    initImage = toRgb(tf.tidy(() => resizeNchw(x, H, W)));
+    if (total === 0 || snapAt.has(0)) snapshots.push({ step: 0, image: initImage });
     for (let o = 0; o < p.octaves; o++) {
       if (o > 0) {
         const [w, h] = sizes[o];
@@ -409,6 +413,7 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
           : `unit ${opts.neuron}`,
       image,
       snapshots,
+      ...(initImage ? { initImage } : {}),
       activations,
       tv,
       initialActivation: activations[0],

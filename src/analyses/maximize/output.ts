@@ -38,6 +38,9 @@ export async function writeMaximizeOutputs(r: MaximizeResult, out: string, model
     summary: path.join(out, `${base}-summary.json`),
   };
   await writePng(files.image, r.image);
+  // The starting image, so a reader can compare init and result (`<stem>-init.png`).
+  const initFile = path.join(out, `${base}-init.png`);
+  if (r.initImage) await writePng(initFile, r.initImage);
   await writePng(files.strip, stripImage(r.snapshots.map((s) => s.image)));
   const rows = r.activations.map((a, step) => ({ step, value: a, series: 'activation' }));
   await writeChart(
@@ -68,7 +71,7 @@ export async function writeMaximizeOutputs(r: MaximizeResult, out: string, model
     tv: r.tv,
     snapshotSteps: r.snapshots.map((s) => s.step),
     seconds: r.seconds,
-    files: { ...files, curve: `${files.curve}.png` },
+    files: { ...files, curve: `${files.curve}.png`, ...(r.initImage ? { init: initFile } : {}) },
   });
   const written = { ...files, curve: `${files.curve}.png` };
   if (opts.atlasDir) await registerInAtlas(opts.atlasDir, r, written);

@@ -5,8 +5,10 @@
  * Sections follow the paper's order; a section without data says so and why.
  */
 import { rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../../io/atomic.js';
 import path from 'node:path';
 import { ASSET_DIR, Assets } from './assets.js';
+import { esc } from './escape.js';
 import { renderPage } from './page.js';
 import { Results } from './results.js';
 import type { Section } from './section.js';
@@ -18,7 +20,6 @@ import { maximizeSection } from './sections/maximize.js';
 import { overviewSection } from './sections/overview.js';
 import { poseSection } from './sections/pose.js';
 import { similaritySection } from './sections/similarity.js';
-import { writeFileAtomic } from '../../io/atomic.js';
 
 /** Section builders in page order: the run, then the paper's order. */
 export const SECTION_BUILDERS = [overviewSection, featuresSection, invarianceSection, discriminationSection, correspondenceSection, poseSection, maximizeSection, similaritySection];
@@ -33,10 +34,17 @@ export interface ReportBuild {
   images: string[];
 }
 
-export async function buildReportDetailed(resultsDir: string): Promise<ReportBuild> {
+export interface ReportOptions {
+  /** Write one HTML file with every image inlined (data: URIs) instead of index.html + report/. */
+  singleFile?: boolean;
+  /** Output file (default `<dir>/index.html`, or `<dir>/report-single.html` with singleFile). */
+  out?: string;
+}
+
+export async function buildReportDetailed(resultsDir: string, opts: ReportOptions = {}): Promise<ReportBuild> {
   const res = await Results.open(resultsDir);
-  await rm(path.join(res.dir, ASSET_DIR), { recursive: true, force: true });
-  const assets = new Assets(res.dir);
+  if (!opts.singleFile) await rm(path.join(res.dir, ASSET_DIR), { recursive: true, force: true });
+  const assets = new Assets(res.dir, opts.singleFile === true);
   const sections: Section[] = [];
   for (const build of SECTION_BUILDERS) {
     try {
@@ -50,12 +58,17 @@ export async function buildReportDetailed(resultsDir: string): Promise<ReportBui
   const model = res.run?.model;
   const title = `facelens report${model ? `: ${model}` : ''}`;
   const subtitle = `Zhong & Deng's analyses of a face-recognition CNN, per layer and neuron. Results: ${path.basename(res.dir)}${res.run ? `, ${res.run.date}` : ''}.`;
-  const file = path.join(res.dir, 'index.html');
-  await writeFileAtomic(file, renderPage(title, subtitle, sections));
+  const file = path.resolve(opts.out ?? path.join(res.dir, opts.singleFile ? 'report-single.html' : 'index.html'));
+  const intro = opts.singleFile
+    ? '<p class="meta">Single-file report: every figure is inside this file. The data links and explorer links point into the results folder and work only next to it.</p>'
+    : '<p class="meta">Every figure links to its data files (relative to this page) and to its page in the explorer: run <code>facelens serve ' +
+      esc(path.basename(res.dir)) +
+      '</code> and open this report from there (explorer links start with /#/). <code>facelens report --single-file</code> writes one self-contained HTML file.</p>';
+  await writeFileAtomic(file, renderPage(title, subtitle, sections, { intro, overlays: assets.overlays }));
   return { file, sections, images: assets.referenced };
 }
 
 /** Writes `<resultsDir>/index.html` and returns its path. */
-export async function buildReport(resultsDir: string): Promise<string> {
-  return (await buildReportDetailed(resultsDir)).file;
+export async function buildReport(resultsDir: string, opts: ReportOptions = {}): Promise<string> {
+  return (await buildReportDetailed(resultsDir, opts)).file;
 }

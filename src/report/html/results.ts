@@ -14,13 +14,25 @@ export class Results {
     readonly run: RunRecord | undefined,
     /** Probe layers in model order (from the sweep manifest when there is one). */
     readonly layerOrder: string[],
+    /** Probe layers with their receptive fields (from the sweep manifest), and the model's input side. */
+    readonly geometry: { name: string; rf?: number; shape?: number[]; vector?: boolean }[] = [],
+    readonly inputSide = 0,
   ) {}
 
   static async open(dir: string): Promise<Results> {
     const abs = path.resolve(dir);
     const run = await readOptional<RunRecord>(path.join(abs, 'run.json'));
-    const manifest = await readOptional<{ layers?: { name: string }[] }>(path.join(abs, 'sweep', 'manifest.json'));
-    return new Results(abs, run, manifest?.layers?.map((l) => l.name) ?? []);
+    const manifest = await readOptional<{ layers?: { name: string; shape?: number[]; rf?: { size?: number } }[]; model?: { input?: { width?: number } } }>(
+      path.join(abs, 'sweep', 'manifest.json'),
+    );
+    const layers = manifest?.layers ?? [];
+    const geometry = layers.map((l) => ({ name: l.name, ...(typeof l.rf?.size === 'number' ? { rf: l.rf.size } : {}), ...(l.shape ? { shape: l.shape, vector: l.shape.length === 1 } : {}) }));
+    return new Results(abs, run, layers.map((l) => l.name), geometry, manifest?.model?.input?.width ?? 0);
+  }
+
+  /** The geometry of `names` (those the sweep knows), in the given order. */
+  geometryOf(names: string[]): { name: string; rf?: number; vector?: boolean }[] {
+    return names.flatMap((n) => this.geometry.filter((g) => g.name === n));
   }
 
   path(...parts: string[]): string {

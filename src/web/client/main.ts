@@ -7,6 +7,7 @@ import { neuronPage } from './pages/neuron.js';
 import { probePage } from './pages/probe.js';
 import { similarityPage } from './pages/similarity.js';
 import { links, parseRoute, type Route } from './router.js';
+import { parseGoto } from './sweep-view.js';
 import { hideTip } from './tooltip.js';
 
 async function render(route: Route): Promise<{ page: HTMLElement; crumbs: HTMLElement[] }> {
@@ -17,9 +18,9 @@ async function render(route: Route): Promise<{ page: HTMLElement; crumbs: HTMLEl
     case 'home':
       return { page: await homePage(index), crumbs: [] };
     case 'layer':
-      return { page: layerPage(layerOf(route.layer), route.layer), crumbs: [layerCrumb(route.layer)] };
+      return { page: await layerPage(layerOf(route.layer), route.layer), crumbs: [layerCrumb(route.layer)] };
     case 'neuron':
-      return { page: await neuronPage(layerOf(route.layer), route.layer, route.neuron, route.mode), crumbs: [layerCrumb(route.layer), h('span', {}, `#${route.neuron}`)] };
+      return { page: await neuronPage(layerOf(route.layer), route.layer, route.neuron, route.mode, index.layers), crumbs: [layerCrumb(route.layer), h('span', {}, `#${route.neuron}`)] };
     case 'similarity':
       return { page: await similarityPage(layerOf(route.layer), route.layer), crumbs: [layerCrumb(route.layer), h('span', {}, 'similarity')] };
     case 'probe':
@@ -47,7 +48,27 @@ async function show(): Promise<void> {
   crumbs.replaceChildren(...out.crumbs.flatMap((c) => [document.createTextNode(' / '), c]));
   document.title = `${document.querySelector('h1')?.textContent ?? 'facelens'} - facelens explorer`;
   window.scrollTo(0, 0);
+  // For tests and scripts: the route whose page is now fully shown.
+  document.documentElement.dataset.route = location.hash || '#/';
 }
 
 window.addEventListener('hashchange', () => void show());
+
+// The go-to box in the header: "res64 36" opens that neuron.
+const form = document.getElementById('goto') as HTMLFormElement | null;
+form?.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = document.getElementById('goto-input') as HTMLInputElement;
+  const note = document.getElementById('goto-msg')!;
+  void loadIndex().then((index) => {
+    const r = parseGoto(input.value, index.layers);
+    if ('error' in r) {
+      note.textContent = r.error;
+      note.hidden = false;
+      return;
+    }
+    note.hidden = true;
+    location.hash = r.hash;
+  });
+});
 void show();

@@ -128,6 +128,9 @@ test('outputs: PNG, strip, curve and summary.json', async () => {
     assert.equal(s.activations.length, 5);
     assert.equal(s.params.octaves, 2);
     assert.deepEqual(s.snapshotSteps, [1, 2, 3, 4]);
+    // the starting image is written for the report's init-beside-result view
+    assert.equal((await readFile(s.files.init)).subarray(1, 4).toString(), 'PNG');
+    assert.equal(r.initImage?.width, r.image.width);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

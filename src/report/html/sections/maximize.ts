@@ -8,7 +8,9 @@ import type { MaximizeSummary } from '../../../results/summaries.js';
 import type { Assets } from '../assets.js';
 import { esc, num } from '../escape.js';
 import type { Results } from '../results.js';
-import type { Section } from '../section.js';
+import { explorer, figure, type Section } from '../section.js';
+import type { ChartSpec } from '../../../figures/plot.js';
+import sharp from 'sharp';
 
 export interface AmEntry {
   layer: string;
@@ -69,16 +71,79 @@ export async function collectAm(res: Results): Promise<AmEntry[]> {
   return out.sort((a, b) => order.indexOf(a.layer) - order.indexOf(b.layer) || a.neuron - b.neuron || (a.facet ?? -1) - (b.facet ?? -1));
 }
 
+/** First step where the curve has made `frac` of its total rise (max - first); undefined for a flat or empty curve. */
+export function plateauStep(a: number[], frac = 0.95): number | undefined {
+  if (a.length < 2) return undefined;
+  const max = Math.max(...a);
+  const rise = max - a[0]!;
+  if (!(rise > 0)) return undefined;
+  return a.findIndex((v) => v - a[0]! >= frac * rise);
+}
+
+/** The activation curve as a Vega-Lite chart, with the neuron's best natural value drawn when known. */
+function curveSpec(a: number[], readout: string, natural: number | undefined, plateau: number | undefined): ChartSpec {
+  const rows = a.map((v, step) => ({ step, value: v }));
+  const layers: unknown[] = [{ mark: { type: 'line', color: '#4e79a7' }, encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'value', type: 'quantitative', title: 'activation', scale: { zero: false } } } }];
+  const refs: { y?: number; x?: number; label: string }[] = [];
+  if (natural !== undefined) refs.push({ y: natural, label: 'best natural image' });
+  if (plateau !== undefined) refs.push({ x: plateau, label: `95% at step ${plateau}` });
+  for (const r of refs) {
+    const enc = r.y !== undefined ? { y: { datum: r.y, type: 'quantitative' } } : { x: { datum: r.x, type: 'quantitative' } };
+    layers.push({ data: { values: [{}] }, mark: { type: 'rule', strokeDash: [4, 3], color: r.y !== undefined ? '#e15759' : '#888' }, encoding: enc });
+    layers.push({ data: { values: [{}] }, mark: { type: 'text', align: 'right', dx: -3, dy: r.y !== undefined ? -7 : 0, baseline: r.y !== undefined ? 'bottom' : 'top', color: '#333' }, encoding: { ...enc, ...(r.y !== undefined ? { x: { value: 2 } } : { y: { value: 2 } }), text: { value: r.label } } });
+  }
+  return { title: { text: 'activation per step', subtitle: readout.length > 60 ? `${readout.slice(0, 57)}...` : readout }, width: 300, height: 150, data: { values: rows }, layer: layers } as ChartSpec;
+}
+
+/** The top natural sample's tile cut out of the neuron's mosaic (same geometry as the explorer's thumbnails). */
+async function topTile(res: Results, layer: string, neuron: number): Promise<{ png: Buffer; width: number; height: number; value: number; id: string } | undefined> {
+  const doc = await res.json<NeuronAtlas>('atlas', layer, `neuron-${neuron}.json`);
+  const top = doc?.samples?.[0];
+  if (!doc || !top) return undefined;
+  try {
+    const src = res.path('atlas', layer, doc.png);
+    const m = await sharp(src).metadata();
+    const { cols, rows } = doc.layout.grid;
+    const gap = 2;
+    const tw = (m.width! - (cols + 1) * gap) / cols, th = (m.height! - (rows + 1) * gap) / rows;
+    const box = { left: Math.round(gap + top.grid.col * (tw + gap)), top: Math.round(gap + top.grid.row * (th + gap)), width: Math.floor(tw), height: Math.floor(th) };
+    return { png: await sharp(src).extract(box).png().toBuffer(), width: box.width, height: box.height, value: top.value, id: top.id };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function maximizeSection(res: Results, assets: Assets): Promise<Section> {
-  const base = { id: 'maximize', title: 'Activation maximisation', paper: 'Sec. 3.7, Fig. 7' };
+  const base = { id: 'maximize', title: 'Activation maximisation', paper: 'paper Sec. IV-B (face attributes of neurons), Fig. 7' };
   const entries = await collectAm(res);
   if (entries.length === 0) return { ...base, ...res.absence('maximize', 'no AM results in atlas/<layer>/neuron-K.json or maximize/<layer>/ (run `facelens maximize ... --out DIR/maximize/L --atlas DIR/atlas/L`)') };
   const cards: string[] = [];
+  const paramSets = new Map<string, string[]>();
+  const plateaus: { label: string; step?: number; of: number }[] = [];
   for (const e of entries) {
     const label = `${e.layer} #${e.neuron}${e.facet === null ? '' : ` facet ${e.facet}`}`;
+    const s = e.summary ? await res.json<MaximizeSummary & { activations?: number[]; snapshotSteps?: number[] }>(...e.summary.split('/')) : undefined;
+    const a = (s?.activations ?? []).filter((v) => Number.isFinite(v));
+    const plateau = plateauStep(a);
+    plateaus.push({ label, step: plateau, of: a.length });
+    const key = JSON.stringify(s?.params ?? {});
+    paramSets.set(key, [...(paramSets.get(key) ?? []), label]);
+    const top = await topTile(res, e.layer, e.neuron);
+    const initRel = e.image.replace(/\.png$/, '-init.png');
+    const hasInit = initRel !== e.image && (await res.files(...path.posix.dirname(initRel).split('/'))).includes(path.posix.basename(initRel));
+    const curve = a.length > 1 ? await assets.chart(`am-curve-${e.layer}-${e.neuron}-${e.facet ?? 'x'}`, curveSpec(a, s?.readout ?? '', undefined, plateau), `activation curve of ${label}`) : await assets.img(e.curve, `activation curve of ${label}`, { textPx: 24, encode: 'lossless' });
+    const steps = s?.snapshotSteps?.length ? ` (snapshots at steps ${s.snapshotSteps.join(', ')})` : '';
     cards.push(
-      `<figure class="am">${await assets.img(e.image, `AM image of ${label}`, { maxWidth: 150 })}${await assets.img(e.strip, `AM steps of ${label}`, { maxWidth: 380 })}${await assets.img(e.curve, `activation curve of ${label}`, { maxWidth: 220, density: 2 })}` +
-        `<figcaption><strong>${esc(label)}</strong>: activation ${esc(num(e.initialActivation, 2))} → ${esc(num(e.finalActivation, 2))}; init ${esc(e.init.length > 160 ? `${e.init.slice(0, 157)}...` : e.init)}</figcaption></figure>`,
+      `<div class="am-card" id="am-${esc(`${e.layer}-${e.neuron}-${e.facet ?? 'x'}`)}"><h3>${esc(label)} <small><a href="${esc(explorer.neuron(e.layer, e.neuron))}">explorer</a></small></h3><div class="row">` +
+        (hasInit ? figure(await assets.img(initRel, `AM init of ${label}`, { scale: 1 }), esc(`init: ${e.init.split(':')[0]}`), [], 'fit') : '') +
+        figure(await assets.img(e.image, `AM image of ${label}`, { scale: 1 }), esc(`AM result: activation ${num(e.initialActivation, 2)} → ${num(e.finalActivation, 2)}`), [], 'fit') +
+        (top ? figure(`<img src="${esc(await assets.generated(`am-top-${e.layer}-${e.neuron}`, top.png))}" width="${top.width * 2}" height="${top.height * 2}" class="pixelated" alt="${esc(`best natural sample of ${label}`)}" loading="lazy">`, esc(`best natural sample ${top.id} [patch | projection]: projection value ${num(top.value, 2)} (max over positions)`), [], 'fit') : '') +
+        figure(curve, esc(`${plateau !== undefined ? `95% of the rise reached at step ${plateau} of ${a.length}` : 'no rise'}; readout: ${s?.readout ?? '?'}.`), [], 'heat') +
+        `</div>` +
+        figure(await assets.img(e.strip, `AM steps of ${label}`, { maxWidth: 1140 }), esc(`The image during the optimisation${steps}.`)) +
+        `<p class="meta">init: ${esc(e.init)}</p>` +
+        (e.summary ? `<p class="links"><a href="${esc(assets.href(e.summary))}">summary.json</a> · <a href="${esc(assets.href(e.image))}">PNG</a></p>` : '') +
+        `</div>`,
     );
   }
   const gains = entries.filter((e) => Number.isFinite(e.finalActivation - e.initialActivation));
@@ -88,20 +153,17 @@ export async function maximizeSection(res: Results, assets: Assets): Promise<Sec
   const s = first.summary ? await res.json<MaximizeSummary>(...first.summary.split('/')) : undefined;
   const p = s?.params ?? {};
   const layers = [...new Set(entries.map((e) => e.layer))];
+  const late = plateaus.filter((q) => q.step !== undefined && q.step >= 0.9 * (q.of - 1));
   return {
     ...base,
     status: 'ok',
-    reading: `${entries.length} AM images of ${new Set(entries.map((e) => `${e.layer}#${e.neuron}`)).size} neurons in ${layers.join(', ')}; the activation rose in ${up} of ${gains.length} runs (mean change ${meanGain >= 0 ? '+' : ''}${meanGain.toFixed(2)}).`,
+    what: `Starting from an init image (the mean of the top faces of one cluster of the neuron's t-SNE layout, one run per facet), the image was changed step by step along the gradient of the neuron's activation, with jitter and total-variation regularisation, over ${p.octaves ?? '?'} octaves of ${p.steps ?? '?'} steps.`,
+    howToRead: 'Per run: the init image (when recorded), the AM result beside the neuron\'s best natural image, the activation curve (dashed: the step where 95% of the rise is reached; a curve still rising at the end has not converged), and snapshots during the optimisation. The AM readout can differ from the natural projection value (max over positions); both are named.',
+    reading: `${entries.length} AM images of ${new Set(entries.map((e) => `${e.layer}#${e.neuron}`)).size} neurons in ${layers.join(', ')}; the activation rose in ${up} of ${gains.length} runs (mean change ${meanGain >= 0 ? '+' : ''}${meanGain.toFixed(2)}).${late.length ? ` Still rising at the end (95% point in the last 10% of steps): ${late.map((q) => q.label).join(', ')}; more steps would change these.` : ''}`,
+    paperHtml: 'VGGFace pool5 (Fig. 7): four neurons, each from the mean of its top-9 similar-looking samples, with TV and jitter regularisation; neurons 134 and 267 both cover the upper face yet give clearly different attributes. Table III gives S among these four neurons (see the similarity section).',
+    agreement: 'a qualitative comparison: judge whether the AM images differ between neurons that respond to the same region.',
     parameters: [
-      ['readout', s?.readout],
-      ['steps per octave', p.steps],
-      ['octaves', p.octaves],
-      ['octave scale', p.octaveScale],
-      ['step size', p.stepSize],
-      ['jitter', p.jitter],
-      ['TV weight', p.tvWeight],
-      ['blur sigma', p.blurSigma],
-      ['seed', p.seed],
+      ...[...paramSets.entries()].map(([k, runs]): [string, unknown] => [paramSets.size === 1 ? 'parameters (all runs)' : `parameters (${runs.join(', ')})`, k]),
       ['schedule', s?.schedule],
     ],
     body: `<div class="am-list">${cards.join('\n')}</div>`,

@@ -4,9 +4,11 @@
  */
 import type { AtlasMaximizeEntry, NeuronAtlas } from '../../../results/neuron-atlas.js';
 import type { LayerEntry } from '../../../results/explorer-index.js';
-import { dirOf, fetchJson, fileUrl, joinRel } from '../api.js';
+import { dirOf, fetchBytes, fetchJson, fileUrl, joinRel } from '../api.js';
+import { parseNpy } from '../npy.js';
 import { fmt, h, message } from '../dom.js';
 import { links } from '../router.js';
+import { fetchNeuronSweep, neuronNav, sweepPanel } from '../sweep-view.js';
 import { tileBox } from '../thumb.js';
 import { hideTip, showTip } from '../tooltip.js';
 
@@ -56,18 +58,53 @@ function amFigure(dir: string, e: AtlasMaximizeEntry): HTMLElement {
   );
 }
 
-export async function neuronPage(layer: LayerEntry | undefined, layerName: string, neuron: number, wantedMode?: string): Promise<HTMLElement> {
+export async function neuronPage(layer: LayerEntry | undefined, layerName: string, neuron: number, wantedMode?: string, allLayers: LayerEntry[] = []): Promise<HTMLElement> {
   const main = h('div', {}, h('h1', { id: 'neuron-title' }, `${layerName} · neuron ${neuron}`));
-  const back = h('p', {}, h('a', { href: links.layer(layerName) }, `all neurons of ${layerName}`));
-  main.append(back);
   if (!layer) {
     main.append(message(`There are no results for a layer "${layerName}" in this folder.`, true));
     return main;
   }
+  main.append(neuronNav(allLayers.length > 0 ? allLayers : [layer], layerName, neuron, layer.swept?.channels));
+  if (layer.swept && neuron >= layer.swept.channels) {
+    main.append(message(`${layerName} has neurons 0-${layer.swept.channels - 1}.`, true));
+    return main;
+  }
   const entry = layer.atlas?.neurons.find((n) => n.neuron === neuron);
+  if (layer.swept) {
+    try {
+      const d = await fetchNeuronSweep(layerName, neuron);
+      if (d) main.append(sweepPanel(d));
+      else main.append(message(`The sweep has no data for ${layerName} #${neuron}.`));
+    } catch (e) {
+      main.append(message(`The sweep data cannot be read: ${(e as Error).message}`, true));
+    }
+  }
   if (!entry) {
     const have = layer.atlas?.neurons.map((n) => n.neuron).join(', ');
-    main.append(message(have ? `Neuron ${neuron} is not in the atlas of ${layerName} (it has ${have}).` : `There is no atlas for ${layerName}.`));
+    main.append(h('h2', {}, 'Projections (atlas)'));
+    main.append(
+      message(
+        have
+          ? `No deconvnet projections of this neuron yet: the atlas of ${layerName} has ${have}. \`facelens atlas --layer ${layerName} --neurons ${neuron}\` adds them.`
+          : `There is no atlas for ${layerName}.`,
+      ),
+    );
+    if (!layer.swept && !have) main.append(message(`Neither a sweep nor an atlas covers ${layerName} #${neuron}.`, true));
+    if (layer.similarity?.matrix) {
+      try {
+        const m = parseNpy(await fetchBytes(layer.similarity.matrix));
+        const C = m.shape[0]!;
+        if (neuron < C) {
+          const row = Array.from({ length: C }, (_, j) => ({ j, s: m.data[neuron * C + j]! })).filter((x) => x.j !== neuron && Number.isFinite(x.s));
+          row.sort((a, b) => b.s - a.s || a.j - b.j);
+          main.append(h('h2', {}, 'Most similar neurons (eq. 2)'));
+          if (row.some((x) => x.s < 0 || x.s > 1 + 1e-9)) main.append(message('S leaves [0, 1] in this row: the layer has signed units, where eq. 2 is not a similarity; the ranking below is not meaningful.'));
+          main.append(h('ul', { id: 'similar' }, ...row.slice(0, 5).map((x) => h('li', {}, h('a', { href: links.neuron(layerName, x.j), class: 'similar-link', 'data-neuron': x.j }, `#${x.j}`), ` S = ${fmt(x.s)}`))));
+        }
+      } catch (e) {
+        main.append(message(`The similarity matrix cannot be read: ${(e as Error).message}`));
+      }
+    }
     if (layer.similarity) main.append(h('p', {}, h('a', { href: links.similarity(layerName) }, 'similarity heatmap of the layer')));
     return main;
   }
@@ -95,7 +132,7 @@ export async function neuronPage(layer: LayerEntry | undefined, layerName: strin
     return main;
   }
   const dir = dirOf(modeEntry.json);
-  main.append(h('h2', {}, `Top ${doc.n} samples (t-SNE layout, ${doc.layout.grid.cols} x ${doc.layout.grid.rows} grid)`));
+  main.append(h('h2', {}, `Atlas: top ${doc.n} samples projected to pixels (t-SNE layout, ${doc.layout.grid.cols} x ${doc.layout.grid.rows} grid)`));
   main.append(h('p', {}, 'Each tile: the receptive-field patch | the projection blended on it.'));
   main.append(mosaic(doc, fileUrl(joinRel(dir, doc.png))));
   main.append(
@@ -123,7 +160,7 @@ export async function neuronPage(layer: LayerEntry | undefined, layerName: strin
         'ul',
         { id: 'similar' },
         ...doc.similar.map((s) =>
-          h('li', {}, h('a', { href: links.neuron(layerName, s.neuron), class: 'similar-link', 'data-neuron': s.neuron }, `#${s.neuron}`), ` S = ${fmt(s.s)}`, inAtlas.has(s.neuron) ? '' : ' (not in the atlas)'),
+          h('li', {}, h('a', { href: links.neuron(layerName, s.neuron), class: 'similar-link', 'data-neuron': s.neuron }, `#${s.neuron}`), ` S = ${fmt(s.s)}`, inAtlas.has(s.neuron) ? '' : ' (sweep data only, no atlas projections)'),
         ),
       ),
     );

@@ -28,7 +28,9 @@ function heatmapCanvas(layer: string, S: Float32Array | Float64Array, C: number,
     const img = ctx.createImageData(C, C);
     for (let r = 0; r < C; r++)
       for (let c = 0; c < C; c++) {
-        const [R, G, B] = ramp(S[order[r] * C + order[c]]);
+        const v = S[order[r] * C + order[c]];
+        // Outside [0, 1] eq. 2 is undefined (signed units): grey, not clipped.
+        const [R, G, B] = v >= -1e-9 && v <= 1 + 1e-9 ? ramp(v) : [190, 190, 190];
         const o = 4 * (r * C + c);
         img.data.set([R, G, B, 255], o);
       }
@@ -71,15 +73,23 @@ export async function similarityPage(layer: LayerEntry | undefined, name: string
     main.append(message(`The similarity summary cannot be read: ${(e as Error).message}`, true));
     return main;
   }
-  main.append(h('p', {}, `${sum.neurons} neurons, ${sum.images} images, top-n = ${sum.n}; mean off-diagonal S = ${fmt(sum.meanOffDiagonal)}; ${sum.dead.length} dead neurons.`));
+  const stats = h('p', { id: 'sim-stats' }, `${sum.neurons} neurons, ${sum.images} images, top-n = ${sum.n}; mean off-diagonal S = ${fmt(sum.meanOffDiagonal)}; ${sum.dead.length} dead neurons.`);
+  main.append(stats);
+  let undefinedCells = 0;
   if (sim.matrix) {
     try {
       const m = parseNpy(await fetchBytes(sim.matrix));
+      for (let i = 0; i < m.data.length; i++) if (!(m.data[i]! >= -1e-9 && m.data[i]! <= 1 + 1e-9)) undefinedCells++;
+      if (undefinedCells > 0) main.append(message(`${undefinedCells} of ${m.data.length} entries of S are outside [0, 1] (grey): this layer has signed units, where eq. 2 is not a similarity. Its pairs are not ranked.`));
       main.append(heatmapCanvas(name, m.data, m.shape[0], sum.order.length === m.shape[0] ? sum.order : Array.from({ length: m.shape[0] }, (_, i) => i)));
     } catch (e) {
       main.append(message(`The similarity matrix cannot be read: ${(e as Error).message}`, true));
     }
   } else main.append(message('No matrix file (NPY): the interactive heatmap is not available.'));
+  if (undefinedCells > 0) {
+    stats.textContent = `${sum.neurons} neurons, ${sum.images} images, top-n = ${sum.n}; mean off-diagonal S undefined (S outside [0, 1]); ${sum.dead.length} dead neurons.`;
+    return main;
+  }
   main.append(h('h2', {}, 'Most redundant pairs'));
   main.append(
     h(
