@@ -8,7 +8,9 @@ import type { MaximizeSummary } from '../../../results/summaries.js';
 import type { Assets } from '../assets.js';
 import { esc, num } from '../escape.js';
 import type { Results } from '../results.js';
-import { explorer, figure, type Section } from '../section.js';
+import { explorer, figure, table, type Section } from '../section.js';
+import { readNpy } from '../../../io/npy.js';
+import { outsideUnitRange } from './similarity.js';
 import type { ChartSpec } from '../../../figures/plot.js';
 import sharp from 'sharp';
 
@@ -153,6 +155,26 @@ export async function maximizeSection(res: Results, assets: Assets): Promise<Sec
   const s = first.summary ? await res.json<MaximizeSummary>(...first.summary.split('/')) : undefined;
   const p = s?.params ?? {};
   const layers = [...new Set(entries.map((e) => e.layer))];
+  // Table III analogue: S (eq. 2) among the AM neurons of each layer, from the layer's matrix.
+  const t3: string[] = [];
+  for (const layer of layers) {
+    const ns = [...new Set(entries.filter((e) => e.layer === layer).map((e) => e.neuron))].sort((a, b) => a - b);
+    if (ns.length < 2) continue;
+    try {
+      const m = await readNpy(res.path('similarity', layer, `${layer}.similarity.npy`));
+      const C = m.shape[0]!;
+      if (ns.some((k) => k >= C)) continue;
+      // A layer where any S leaves [0, 1] has signed units: eq. 2 is undefined for all its pairs.
+      const layerDefined = outsideUnitRange(m.data, C).outside === 0;
+      const cell = (i: number, j: number) => (layerDefined ? m.data[i * C + j]!.toFixed(4) : 'undefined');
+      t3.push(`<h4>${esc(layer)}</h4>` + table(['', ...ns.map((k) => `#${k}`)], ns.map((i) => [`#${i}`, ...ns.map((j) => cell(i, j))]), 'table3'));
+    } catch {
+      continue;
+    }
+  }
+  const table3 = t3.length
+    ? `<h3>S among the AM neurons (the paper's Table III)</h3><p class="meta">Eq. 2 between the neurons shown above, per layer; "undefined" for a layer where S leaves [0, 1] anywhere (signed units). The paper's four pool5 neurons: all below 0.06 except one pair at 0.1509.</p><div class="row">${t3.map((t) => `<div class="table-wrap">${t}</div>`).join('')}</div>`
+    : '';
   const late = plateaus.filter((q) => q.step !== undefined && q.step >= 0.9 * (q.of - 1));
   return {
     ...base,
@@ -166,6 +188,6 @@ export async function maximizeSection(res: Results, assets: Assets): Promise<Sec
       ...[...paramSets.entries()].map(([k, runs]): [string, unknown] => [paramSets.size === 1 ? 'parameters (all runs)' : `parameters (${runs.join(', ')})`, k]),
       ['schedule', s?.schedule],
     ],
-    body: `<div class="am-list">${cards.join('\n')}</div>`,
+    body: `<div class="am-list">${cards.join('\n')}</div>${table3}`,
   };
 }
