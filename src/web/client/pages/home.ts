@@ -15,6 +15,7 @@ export async function homePage(index: ResultsIndex): Promise<HTMLElement> {
         'tr',
         {},
         h('td', { style: 'text-align:left' }, h('a', { href: links.layer(l.name), class: 'layer-link' }, l.name)),
+        h('td', {}, l.swept ? `${l.swept.channels}` : '-'),
         h('td', {}, l.atlas ? `${l.atlas.neurons.length}` : '-'),
         h('td', { style: 'text-align:left' }, l.atlas ? l.atlas.modes.join(', ') : '-'),
         h('td', { style: 'text-align:left' }, l.similarity ? h('a', { href: links.similarity(l.name) }, 'heatmap') : '-'),
@@ -22,7 +23,7 @@ export async function homePage(index: ResultsIndex): Promise<HTMLElement> {
       ),
     );
     main.append(
-      h('table', { id: 'layers' }, h('thead', {}, h('tr', {}, ...['layer', 'atlas neurons', 'modes', 'similarity', 'activation maximisation'].map((t) => h('th', {}, t)))), h('tbody', {}, ...rows)),
+      h('table', { id: 'layers' }, h('thead', {}, h('tr', {}, ...['layer', 'neurons (each has a page)', 'atlas neurons', 'modes', 'similarity', 'activation maximisation'].map((t) => h('th', {}, t)))), h('tbody', {}, ...rows)),
     );
   }
   main.append(h('h2', {}, 'Layer probes'));
