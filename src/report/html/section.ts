@@ -4,7 +4,7 @@ import { esc, paramText } from './escape.js';
 export interface Section {
   id: string;
   title: string;
-  /** Where it sits in the paper (e.g. "Sec. 3.1, Fig. 3"). */
+  /** Where it sits in the paper (e.g. "paper Sec. IV-A, Fig. 3"). */
   paper: string;
   /** 'ok': data shown; 'absent': no data (reason says why); 'failed': the step failed (reason = error). */
   status: 'ok' | 'absent' | 'failed';

@@ -1,5 +1,5 @@
 /**
- * Activation maximisation (paper Sec. 3.7, Fig. 7): the AM images registered in the atlas neuron
+ * Activation maximisation (paper Sec. IV-B, Fig. 7): the AM images registered in the atlas neuron
  * JSONs (`maximize` entries, paths relative to the JSON), then any other results in maximize/<layer>/.
  */
 import path from 'node:path';
