@@ -49,6 +49,9 @@ export interface DetectOptions {
  */
 export const DETECTOR_ID = 'face-api@1.7.15 ssdMobilenetv1+faceLandmark68Net, pad-retry 0.3';
 
+/** The same rule run by face-api on TF.js (the reference; keys face-api reference results). */
+export const FACEAPI_DETECTOR_ID = 'face-api@1.7.15 ssdMobilenetv1+faceLandmark68Net, pad-retry 0.3';
+
 /** SSD sees a 512x512 resize anyway; bigger inputs only cost memory, so they are shrunk first. */
 const MAX_DETECT_SIDE = 2048;
 
@@ -95,6 +98,11 @@ export function detectorCalls(): number {
  * array when there is no face.
  */
 export async function detectFaces(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
+  return detectFacesFaceApi(img, opts);
+}
+
+/** The same detection rule run by face-api itself on TF.js (the reference the ONNX path is tested against). */
+export async function detectFacesFaceApi(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
   const run = queue.then(() => detectNow(img, opts));
   queue = run.catch(() => undefined);
   return run;
@@ -103,12 +111,12 @@ export async function detectFaces(img: RgbImage, opts: DetectOptions = {}): Prom
 type FaceApiModule = FaceApi;
 
 /** One SSD + landmark pass; results in `input` pixel coordinates. */
-async function ssdPass(faceapi: FaceApiModule, input: RgbImage, opts: DetectOptions): Promise<Detection[]> {
+async function ssdPass(faceapi: FaceApiModule, input: RgbImage, opts: { minConfidence: number; maxResults: number }): Promise<Detection[]> {
   const t = tf.tensor3d(Int32Array.from(input.data), [input.height, input.width, 3], 'int32');
   try {
     const options = new faceapi.SsdMobilenetv1Options({
-      minConfidence: opts.minConfidence ?? 0.5,
-      maxResults: opts.maxResults ?? 10,
+      minConfidence: opts.minConfidence,
+      maxResults: opts.maxResults,
     });
     // face-api's TNetInput type names its bundled tfjs Tensor class; it is the same runtime class.
     const results = await faceapi.detectAllFaces(t as never, options).withFaceLandmarks();
@@ -166,20 +174,33 @@ function mergeDetections(a: Detection[], b: Detection[]): Detection[] {
  */
 const LARGE_FACE = 0.3;
 
+/** One detection pass over a whole image: detections in its pixel coordinates. */
+export type DetectionPass = (input: RgbImage, opts: { minConfidence: number; maxResults: number }) => Promise<Detection[]>;
+
 async function detectNow(img: RgbImage, opts: DetectOptions): Promise<Detection[]> {
   const faceapi = await loadDetector();
   calls++;
+  return detectWithPass(img, opts, (input, o) => ssdPass(faceapi, input, o));
+}
+
+/**
+ * The detection rule around a pass (shared by the ONNX path and the face-api reference):
+ * shrink huge images, one pass, the padded second pass when no large face was found, merge,
+ * back to `img` coordinates, sort by score, cap at maxResults.
+ */
+export async function detectWithPass(img: RgbImage, opts: DetectOptions, pass: DetectionPass): Promise<Detection[]> {
+  const passOpts = { minConfidence: opts.minConfidence ?? 0.5, maxResults: opts.maxResults ?? 10 };
   let input = img;
   const side = Math.max(img.width, img.height);
   if (side > MAX_DETECT_SIDE) {
     const k = MAX_DETECT_SIDE / side;
     input = await resizeRgb(img, Math.max(1, Math.round(img.width * k)), Math.max(1, Math.round(img.height * k)));
   }
-  let dets = await ssdPass(faceapi, input, opts);
+  let dets = await pass(input, passOpts);
   const minSide = Math.min(input.width, input.height);
   if (opts.padRetry !== false && !dets.some((d) => d.box.width >= LARGE_FACE * minSide)) {
     const pad = Math.ceil(Math.max(input.width, input.height) / 2);
-    const shifted = (await ssdPass(faceapi, padImage(input, pad), opts)).map((d) => ({
+    const shifted = (await pass(padImage(input, pad), passOpts)).map((d) => ({
       box: { ...d.box, x: d.box.x - pad, y: d.box.y - pad },
       score: d.score,
       landmarks: d.landmarks.map(([x, y]) => [x - pad, y - pad] as Point),
