@@ -60,27 +60,51 @@ export function squareResize(
   }
   const d = img.data;
   const w3 = img.width * 3;
-  const px = (row: number, col: number, ch: number): number => (row < 0 || col < 0 ? 0 : d[row * w3 + col * 3 + ch]);
+  // Separable: each source row used is interpolated horizontally once (planar, 3 x n floats),
+  // then output rows blend two such rows. Rows come in ascending order, so caching the last two
+  // suffices. Padding rows/columns read as zeros.
+  const zeros = new Float32Array(3 * n);
+  const cache: { row: number; data: Float32Array }[] = [
+    { row: -2, data: new Float32Array(3 * n) },
+    { row: -2, data: new Float32Array(3 * n) },
+  ];
+  let victim = 0;
+  const hrow = (r: number, keep?: Float32Array): Float32Array => {
+    const ir = r - offY;
+    if (ir < 0 || ir >= region.height) return zeros;
+    for (const c of cache) if (c.row === r) return c.data;
+    if (cache[victim]!.data === keep) victim ^= 1; // never evict the row being blended with
+    const slot = cache[victim]!;
+    victim ^= 1;
+    slot.row = r;
+    const h = slot.data;
+    const base = (region.y + ir) * w3;
+    for (let j = 0; j < n; j++) {
+      const a = cx0[j]!;
+      const b = cx1[j]!;
+      const fx = wx[j]!;
+      for (let ch = 0; ch < 3; ch++) {
+        const l = a < 0 ? 0 : d[base + a * 3 + ch]!;
+        const rr = b < 0 ? 0 : d[base + b * 3 + ch]!;
+        h[ch * n + j] = l + (rr - l) * fx;
+      }
+    }
+    return h;
+  };
   for (let i = 0; i < n; i++) {
     const s = i * k;
     const lo = Math.floor(s);
     const hi = Math.min(side - 1, Math.ceil(s));
     const wy = s - lo;
-    const ry0 = lo - offY >= 0 && lo - offY < region.height ? region.y + lo - offY : -1;
-    const ry1 = hi - offY >= 0 && hi - offY < region.height ? region.y + hi - offY : -1;
-    for (let j = 0; j < n; j++) {
-      const a = cx0[j];
-      const b = cx1[j];
-      const fx = wx[j];
-      for (let ch = 0; ch < 3; ch++) {
-        const tl = px(ry0, a, ch);
-        const tr = px(ry0, b, ch);
-        const bl = px(ry1, a, ch);
-        const br = px(ry1, b, ch);
-        const top = tl + (tr - tl) * fx;
-        const bottom = bl + (br - bl) * fx;
-        const v = top + (bottom - top) * wy;
-        out[at + ch * plane + i * n + j] = (v - offset[ch]) * scale;
+    const top = hrow(lo);
+    const bottom = hrow(hi, top);
+    for (let ch = 0; ch < 3; ch++) {
+      const o = offset[ch]!;
+      const dst = at + ch * plane + i * n;
+      const src = ch * n;
+      for (let j = 0; j < n; j++) {
+        const t = top[src + j]!;
+        out[dst + j] = (t + (bottom[src + j]! - t) * wy - o) * scale;
       }
     }
   }
