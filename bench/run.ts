@@ -470,6 +470,7 @@ async function main(): Promise<void> {
       'no-front-end': { type: 'boolean', default: false },
       'align-images': { type: 'string' },
       'faceapi-images': { type: 'string' },
+      'inline-images': { type: 'string' },
       'front-end': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -477,7 +478,7 @@ async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(
       'npm run bench -- [--models dlib-resnet,vgg16-random] [--quick] [--no-pytorch] [--no-tfjs] [--no-verify] [--verify-pairs FILE] [--threads N] [--out-dir DIR]\n' +
-        '                 [--no-front-end | --front-end-only] [--front-end align,verify_cold,pose_metrics] [--align-images N] [--faceapi-images N]\n' +
+        '                 [--no-front-end | --front-end-only] [--front-end align,verify_cold,pose_metrics] [--align-images N] [--faceapi-images N] [--inline-images N]\n' +
         '  --front-end-only runs just issue 13\'s front-end rows and merges them into an existing results.json\n',
     );
     return;
@@ -499,6 +500,7 @@ async function main(): Promise<void> {
       benchAlign({
         images: values['align-images'] ? Number(values['align-images']) : 200,
         faceApiImages: values['faceapi-images'] ? Number(values['faceapi-images']) : undefined,
+        inlineImages: values['inline-images'] ? Number(values['inline-images']) : undefined,
         log,
       }),
     );
