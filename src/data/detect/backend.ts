@@ -8,8 +8,11 @@
  *          (onnxruntime-node's run() is synchronous on the JS thread, so N threads only split
  *          each conv, and pre/post-processing, the padded retry and everything else in the
  *          main thread stay serial).
- * The pool won (see bench/results.json: the small depthwise convs of MobileNet scale poorly
- * across intra-op threads, and the pool also overlaps pre/post-processing), so it is the default.
+ * The pool won, so it is the default: on the project's shared 2-vCPU machine, detect + align of
+ * the same LFW images ran 2.1x (and in an earlier, busier run 3.9x) faster in wall time than
+ * inline, and did 2.2x more images per CPU second (the small depthwise convs of MobileNet split
+ * poorly across intra-op threads, whose spinning also wastes CPU, while the pool overlaps whole
+ * images, pre/post-processing included). `npm run bench` rows front_end.align.
  * FACELENS_DETECT_WORKERS=<n> sets the pool size; 0 selects inline (FACELENS_DETECT_THREADS
  * intra-op threads, default all cores).
  */
