@@ -127,6 +127,19 @@ export function writeMarkdown(r: Any): string {
     lines.push('| engine | forward+backward ms | AM step ms | ratio |', '|---|---:|---:|---:|');
     for (const a of r.am_step) lines.push(`| ${a.engine} | ${fmt(a.fwd_bwd_ms)} | ${fmt(a.am_step_ms)} | ${a.ratio.toFixed(2)} |`);
   } else if (r.am_step?.failed) lines.push('', `AM step not measured: ${r.am_step.failed}`);
+  const fe = r.front_end;
+  if (fe?.align?.images_per_s) {
+    const a = fe.align;
+    lines.push('', `Face front end (issue 13), detect + align on the same ${a.images} LFW images:`, '');
+    lines.push('| path | images/s |', '|---|---:|');
+    lines.push(`| face-api (TF.js WASM, old) | ${fmt(a.images_per_s.faceapi)} |`, `| ONNX worker pool (default) | ${fmt(a.images_per_s.onnx_pool)} |`, `| ONNX in-process, N threads | ${fmt(a.images_per_s.onnx_inline)} |`);
+    lines.push('', `speedup vs face-api: ${fmt(a.speedup_vs_faceapi)}x (target >= 10); pool vs inline: ${fmt(a.pool_vs_inline)}x`);
+  }
+  if (fe?.verify_cold?.seconds !== undefined) lines.push('', `verify (all layers, LFW, empty cache): ${fmt(fe.verify_cold.seconds)} s wall (target <= 180 s)`);
+  if (fe?.pose_metrics?.cold) {
+    const p = fe.pose_metrics;
+    lines.push('', `pose on CFP: metrics ${fmt(p.cold.seconds.metrics)} s = ${(100 * p.cold.metrics_share).toFixed(1)}% of ${fmt(p.cold.wall_s)} s (empty cache), ${fmt(p.warm.seconds.metrics)} s = ${(100 * p.warm.metrics_share).toFixed(1)}% of ${fmt(p.warm.wall_s)} s (warm cache); target <= 10%`);
+  }
   const errs = [
     ...failed.map(([name, mr]) => `- ${name}: benchmark failed: ${mr.failed}`),
     ...ok.flatMap(([name, mr]) => Object.entries<string>(mr.errors ?? {}).map(([k, v]) => `- ${name} / ${k}: ${v}`)),

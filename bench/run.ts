@@ -31,6 +31,7 @@ import { TfGraph } from '../src/engine/tf-graph.js';
 import { findProbe } from '../src/models/face-model.js';
 import { loadModel } from '../src/models/registry.js';
 import { writeMarkdown } from './report.js';
+import { benchAlign, benchPoseMetrics, benchVerifyCold } from './front-end.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const T0 = performance.now();
@@ -465,13 +466,64 @@ async function main(): Promise<void> {
       'verify-pairs': { type: 'string' },
       threads: { type: 'string' },
       'out-dir': { type: 'string' },
+      'front-end-only': { type: 'boolean', default: false },
+      'no-front-end': { type: 'boolean', default: false },
+      'align-images': { type: 'string' },
+      'faceapi-images': { type: 'string' },
+      'inline-images': { type: 'string' },
+      'front-end': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'npm run bench -- [--models dlib-resnet,vgg16-random] [--quick] [--no-pytorch] [--no-tfjs] [--no-verify] [--verify-pairs FILE] [--threads N] [--out-dir DIR]\n',
+      'npm run bench -- [--models dlib-resnet,vgg16-random] [--quick] [--no-pytorch] [--no-tfjs] [--no-verify] [--verify-pairs FILE] [--threads N] [--out-dir DIR]\n' +
+        '                 [--no-front-end | --front-end-only] [--front-end align,verify_cold,pose_metrics] [--align-images N] [--faceapi-images N] [--inline-images N]\n' +
+        '  --front-end-only runs just issue 13\'s front-end rows and merges them into an existing results.json\n',
     );
+    return;
+  }
+  const frontEnd = async (): Promise<Record<string, unknown>> => {
+    const parts = (values['front-end'] ?? 'align,verify_cold,pose_metrics').split(',').map((x) => x.trim());
+    const fe: Record<string, unknown> = { loadavg_start: os.loadavg() };
+    const guard = async (name: string, f: () => unknown): Promise<void> => {
+      if (!parts.includes(name)) return;
+      log(`front end: ${name}...`);
+      try {
+        fe[name] = await f();
+      } catch (e) {
+        fe[name] = { failed: errorText(e) };
+      }
+      log(`front end: ${name}: ${JSON.stringify(fe[name])}`);
+    };
+    await guard('align', () =>
+      benchAlign({
+        images: values['align-images'] ? Number(values['align-images']) : 200,
+        faceApiImages: values['faceapi-images'] ? Number(values['faceapi-images']) : undefined,
+        inlineImages: values['inline-images'] ? Number(values['inline-images']) : undefined,
+        log,
+      }),
+    );
+    await guard('verify_cold', () => benchVerifyCold());
+    await guard('pose_metrics', () => benchPoseMetrics());
+    fe.loadavg_end = os.loadavg();
+    fe.note = 'shared 2-vCPU machine: absolute times are noisy; compare the ratios taken within one run';
+    return fe;
+  };
+  if (values['front-end-only']) {
+    const outDir = values['out-dir'] ?? BENCH_DIR;
+    const file = path.join(outDir, 'results.json');
+    const fe = await frontEnd();
+    let prev: Record<string, unknown> = {};
+    try {
+      prev = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch {
+      prev = {};
+    }
+    const merged = { ...prev, front_end: { date: new Date().toISOString(), ...((prev.front_end as object) ?? {}), ...fe } };
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
+    log(`wrote front_end rows to ${file}`);
     return;
   }
   const names = values.models ? values.models.split(',').map((s) => s.trim()).filter(Boolean) : MODELS.map((m) => m.name);
@@ -570,6 +622,8 @@ async function main(): Promise<void> {
     log(`verify end to end: ${JSON.stringify(v)}`);
   }
 
+  const frontEndRows = values['no-front-end'] ? undefined : await frontEnd();
+
   const torchInfo = Object.values(models).find((m) => m.pytorch_info)?.pytorch_info;
   // How contaminated were the measurements by other processes?
   const bgs: number[] = [];
@@ -637,6 +691,7 @@ async function main(): Promise<void> {
     projection,
     am_step: amStep,
     kernels,
+    front_end: frontEndRows,
   };
   // settings.iterations carries the load functions; keep only the numbers.
   const json = JSON.stringify(results, (k, v) => (k === 'load' ? undefined : v), 2);

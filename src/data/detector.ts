@@ -1,40 +1,19 @@
 /**
- * Face detection + 68-point landmarks with face-api (SSD MobileNet v1 detector, 68-point
- * landmark net), running on the same TF.js engine as the rest of facelens (WASM backend).
- * Model weights ship inside the @vladmandic/face-api package; nothing is fetched from the network.
+ * Face detection + 68-point landmarks: face-api's SSD MobileNet v1 detector and 68-point landmark
+ * net, rebuilt as ONNX graphs from the weights that ship inside @vladmandic/face-api and run on
+ * ONNX Runtime in a pool of worker threads (detect/). face-api itself (TF.js, WASM backend, one
+ * thread) stays available as `detectFacesFaceApi`, the reference the ONNX path is tested against.
+ * Nothing is fetched from the network.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { initTf, tf } from '../engine/tf-backend.js';
+import { createDetectorBackend, detectorGraphs, type DetectorBackend } from './detect/backend.js';
+import { detectWithPass } from './detect/rule.js';
 import type { RgbImage } from './image.js';
-import { resizeRgb } from './image-io.js';
 
-export type Point = [number, number];
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** One detected face, in the pixel coordinates of the image passed to `detectFaces`. */
-export interface Detection {
-  box: Box;
-  /** Detector confidence, 0..1. */
-  score: number;
-  /** The 68 iBUG/dlib landmarks (0-based order: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67). */
-  landmarks: Point[];
-}
-
-export interface DetectOptions {
-  /** Minimum detector confidence (default 0.5, face-api's default). */
-  minConfidence?: number;
-  /** At most this many faces (default 10). */
-  maxResults?: number;
-  /** Second pass on a padded canvas when no large face is found (default true; see LARGE_FACE). */
-  padRetry?: boolean;
-}
+export type { Box, DetectOptions, Detection, Point } from './detect/types.js';
+import type { DetectOptions, Detection, Point } from './detect/types.js';
 
 /**
  * Coordinates: continuous pixel coordinates, the image spans [0, width] x [0, height] and pixel
@@ -47,15 +26,16 @@ export interface DetectOptions {
  * Identifies the detector and its post-processing for the crop cache: change it whenever
  * detection results would change (model, thresholds logic, retry rule), so stale entries miss.
  */
-export const DETECTOR_ID = 'face-api@1.7.15 ssdMobilenetv1+faceLandmark68Net, pad-retry 0.3';
+export const DETECTOR_ID = 'onnx(face-api@1.7.15 ssdMobilenetv1+faceLandmark68Net), pad-retry 0.3';
 
-/** SSD sees a 512x512 resize anyway; bigger inputs only cost memory, so they are shrunk first. */
-const MAX_DETECT_SIDE = 2048;
+/** The same rule run by face-api on TF.js (the reference; keys face-api reference results). */
+export const FACEAPI_DETECTOR_ID = 'face-api@1.7.15 ssdMobilenetv1+faceLandmark68Net, pad-retry 0.3';
 
 type FaceApi = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 
 let loading: Promise<FaceApi> | undefined;
 let calls = 0;
+let backend: Promise<DetectorBackend> | undefined;
 // face-api calls are serialised: TF.js on WASM is single-threaded anyway, and one call at a time
 // keeps peak tensor memory bounded when callers pipeline decoding ahead of detection.
 let queue: Promise<unknown> = Promise.resolve();
@@ -66,7 +46,7 @@ export function faceApiModelDir(): string {
   return join(dirname(req.resolve('@vladmandic/face-api/package.json')), 'model');
 }
 
-/** Loads face-api and its two nets once (lazily, on first use). */
+/** Loads face-api (the TF.js reference) and its two nets once (lazily, on first use). */
 export function loadDetector(): Promise<FaceApi> {
   loading ??= (async () => {
     await initTf();
@@ -95,6 +75,28 @@ export function detectorCalls(): number {
  * array when there is no face.
  */
 export async function detectFaces(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
+  calls++;
+  return (await detectorBackend()).detect(img, opts);
+}
+
+/** The ONNX detector backend, created on first use (worker pool by default, see detect/backend.ts). */
+export function detectorBackend(): Promise<DetectorBackend> {
+  backend ??= (async () => createDetectorBackend(await detectorGraphs(faceApiModelDir())))();
+  backend.catch(() => {
+    backend = undefined;
+  });
+  return backend;
+}
+
+/** Stops the detector's worker threads (they also end by themselves when idle). */
+export async function closeDetector(): Promise<void> {
+  const b = backend;
+  backend = undefined;
+  if (b) await (await b).close();
+}
+
+/** The same detection rule run by face-api itself on TF.js (the reference the ONNX path is tested against). */
+export async function detectFacesFaceApi(img: RgbImage, opts: DetectOptions = {}): Promise<Detection[]> {
   const run = queue.then(() => detectNow(img, opts));
   queue = run.catch(() => undefined);
   return run;
@@ -103,12 +105,12 @@ export async function detectFaces(img: RgbImage, opts: DetectOptions = {}): Prom
 type FaceApiModule = FaceApi;
 
 /** One SSD + landmark pass; results in `input` pixel coordinates. */
-async function ssdPass(faceapi: FaceApiModule, input: RgbImage, opts: DetectOptions): Promise<Detection[]> {
+async function ssdPass(faceapi: FaceApiModule, input: RgbImage, opts: { minConfidence: number; maxResults: number }): Promise<Detection[]> {
   const t = tf.tensor3d(Int32Array.from(input.data), [input.height, input.width, 3], 'int32');
   try {
     const options = new faceapi.SsdMobilenetv1Options({
-      minConfidence: opts.minConfidence ?? 0.5,
-      maxResults: opts.maxResults ?? 10,
+      minConfidence: opts.minConfidence,
+      maxResults: opts.maxResults,
     });
     // face-api's TNetInput type names its bundled tfjs Tensor class; it is the same runtime class.
     const results = await faceapi.detectAllFaces(t as never, options).withFaceLandmarks();
@@ -125,79 +127,9 @@ async function ssdPass(faceapi: FaceApiModule, input: RgbImage, opts: DetectOpti
   }
 }
 
-/** `img` centred in a canvas with `pad` pixels of `grey` on every side. */
-function padImage(img: RgbImage, pad: number, grey = 128): RgbImage {
-  const w = img.width + 2 * pad;
-  const h = img.height + 2 * pad;
-  const out = new Uint8Array(w * h * 3).fill(grey);
-  for (let y = 0; y < img.height; y++) {
-    out.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((y + pad) * w + pad) * 3);
-  }
-  return { width: w, height: h, data: out };
-}
-
-function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = ix * iy;
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
-}
-
-/** Union of two detection lists; boxes overlapping by IoU > 0.5 are one face (higher score kept). */
-function mergeDetections(a: Detection[], b: Detection[]): Detection[] {
-  const out = [...a];
-  for (const d of b) {
-    const k = out.findIndex((e) => iou(e.box, d.box) > 0.5);
-    if (k < 0) out.push(d);
-    else if (d.score > out[k].score) out[k] = d;
-  }
-  return out;
-}
-
-/**
- * SSD MobileNet v1 (trained on WIDER FACE crowds) under-scores faces that fill much of the frame:
- * on the LFW subset (250x250, face ~half the width) 142 of 1,583 images had no detection at
- * 0.5, and placing such an image in a canvas twice its size lifted typical scores from ~0.4 to
- * ~0.98. So when the first pass finds no face at least LARGE_FACE x the shorter image side wide,
- * a second pass runs on the image centred in a mid-grey canvas (half the longer side of padding
- * on each side) and the two passes are merged. Images with a large face already found, the
- * common case, pay for one pass only.
- */
-const LARGE_FACE = 0.3;
-
 async function detectNow(img: RgbImage, opts: DetectOptions): Promise<Detection[]> {
   const faceapi = await loadDetector();
-  calls++;
-  let input = img;
-  const side = Math.max(img.width, img.height);
-  if (side > MAX_DETECT_SIDE) {
-    const k = MAX_DETECT_SIDE / side;
-    input = await resizeRgb(img, Math.max(1, Math.round(img.width * k)), Math.max(1, Math.round(img.height * k)));
-  }
-  let dets = await ssdPass(faceapi, input, opts);
-  const minSide = Math.min(input.width, input.height);
-  if (opts.padRetry !== false && !dets.some((d) => d.box.width >= LARGE_FACE * minSide)) {
-    const pad = Math.ceil(Math.max(input.width, input.height) / 2);
-    const shifted = (await ssdPass(faceapi, padImage(input, pad), opts)).map((d) => ({
-      box: { ...d.box, x: d.box.x - pad, y: d.box.y - pad },
-      score: d.score,
-      landmarks: d.landmarks.map(([x, y]) => [x - pad, y - pad] as Point),
-    }));
-    dets = mergeDetections(dets, shifted);
-  }
-  // Back to `img` coordinates (continuous coordinates scale exactly by the size ratio).
-  const kx = img.width / input.width;
-  const ky = img.height / input.height;
-  if (kx !== 1 || ky !== 1) {
-    dets = dets.map((d) => ({
-      box: { x: d.box.x * kx, y: d.box.y * ky, width: d.box.width * kx, height: d.box.height * ky },
-      score: d.score,
-      landmarks: d.landmarks.map(([x, y]) => [x * kx, y * ky] as Point),
-    }));
-  }
-  dets.sort((a, b) => b.score - a.score);
-  return dets.slice(0, opts.maxResults ?? 10);
+  return detectWithPass(img, opts, (input, o) => ssdPass(faceapi, input, o));
 }
 
 /**

@@ -4,11 +4,12 @@
  * and left out; the run goes on.
  */
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import type { AlignmentTemplate } from '../models/face-model.js';
 import { alignFace, centreCrop, type AlignOptions } from './align.js';
 import { AlignedFaceCache, CACHE_VERSION, DetectionCache, cacheKey, sha256Hex, type AlignMode, type CacheEntryMeta } from './cache.js';
 import type { DatasetItem, SkippedItem } from './dataset.js';
-import { DETECTOR_ID, detectFaces, pickMainFace, type Point } from './detector.js';
+import { DETECTOR_ID, detectFaces, pickMainFace, type DetectOptions, type Detection, type Point } from './detector.js';
 import type { RgbImage } from './image.js';
 import { decodeImageBuffer, ImageDecodeError } from './image-io.js';
 
@@ -38,11 +39,17 @@ export interface AlignedFacesOptions {
   /** Fit weights / border mode for the warp (defaults: uniform weights, constant black border). */
   align?: AlignOptions;
   /**
-   * How many items are read, hashed and decoded ahead of the one being detected (default 3).
-   * Decoding runs on libuv threads, so it overlaps with detection on the main thread; detection
-   * itself is serialised in detector.ts. Output order always equals input order.
+   * How many items are read, hashed, decoded and detected ahead of the one being yielded
+   * (default 2 x cores, at least 3). Decoding runs on libuv threads and detection in the
+   * detector's worker pool (one image per core at a time), so a window wider than the pool keeps
+   * every worker busy while the main thread warps. Output order always equals input order.
    */
   prefetch?: number;
+  /**
+   * The detector (default `detectFaces`). Only for comparisons (bench: face-api vs ONNX); the
+   * cache keys assume the default, so pass `cache: false` with any other.
+   */
+  detector?: (img: RgbImage, opts: DetectOptions) => Promise<Detection[]>;
 }
 
 /** The cache key `alignedFaces` uses for a source file (by its sha256) under these options. */
@@ -110,7 +117,7 @@ async function processItem(
       const detCache = cache ? new DetectionCache(cache.dir) : undefined;
       let det = await detCache?.get(sha, detSettings);
       if (!det) {
-        const found = pickMainFace(await detectFaces(img, { minConfidence: opts.minConfidence }), img);
+        const found = pickMainFace(await (opts.detector ?? detectFaces)(img, { minConfidence: opts.minConfidence }), img);
         det = found
           ? { version: CACHE_VERSION, found: true, width: img.width, height: img.height, score: found.score, box: found.box, landmarks: found.landmarks }
           : { version: CACHE_VERSION, found: false, width: img.width, height: img.height };
@@ -166,8 +173,9 @@ export async function* alignedFaces(
   template: AlignmentTemplate,
   opts: AlignedFacesOptions = {},
 ): AsyncGenerator<AlignedFace, void, undefined> {
+  if (opts.detector && opts.cache !== false) throw new Error('alignedFaces: a custom detector needs cache: false (cache keys name the default detector)');
   const cache = opts.cache === false ? undefined : new AlignedFaceCache(opts.cacheDir);
-  const ahead = Math.max(1, (opts.prefetch ?? 3) + 1);
+  const ahead = Math.max(1, (opts.prefetch ?? Math.max(3, 2 * os.availableParallelism())) + 1);
   const pending: Promise<Outcome>[] = [];
   const it: AsyncIterator<DatasetItem> | Iterator<DatasetItem> =
     Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<DatasetItem>)[Symbol.iterator]();

@@ -26,7 +26,7 @@ import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
 import { selectProbes } from '../../models/face-model.js';
 import { writeChart, type ChartSpec } from '../../figures/plot.js';
 import { layerFeatures } from '../features.js';
-import { crossValidateK, KNN_RULES, nestedKnnAccuracy, type KnnMetric } from '../metrics/knn.js';
+import { crossValidateK, distanceMatrix, distanceMatrixFast, KNN_RULES, nestedKnnAccuracy, subDistanceMatrix, type KnnMetric } from '../metrics/knn.js';
 import type { FeatureMatrix } from '../metrics/matrix.js';
 import { datasetFingerprint, shardRange } from '../../cluster/shard.js';
 import { firstDifference } from '../../cluster/shard-set.js';
@@ -85,7 +85,14 @@ export interface PoseKnnResult {
   skippedIdentities: { identity: string; reason: string }[];
 }
 
-function evaluateGroup(name: string, f: FeatureMatrix, y: number[], classNames: string[], opts: Required<PoseKnnOptions>): PoseGroupResult | string {
+function evaluateGroup(
+  name: string,
+  f: FeatureMatrix,
+  y: number[],
+  classNames: string[],
+  opts: Required<PoseKnnOptions>,
+  distances?: Float64Array,
+): PoseGroupResult | string {
   const n = y.length;
   const counts: Record<string, number> = Object.fromEntries(classNames.map((c) => [c, 0]));
   for (const v of y) counts[classNames[v]!]!++;
@@ -95,8 +102,10 @@ function evaluateGroup(name: string, f: FeatureMatrix, y: number[], classNames: 
   const folds = Math.min(opts.folds, n);
   const innerFolds = Math.min(opts.folds, n - Math.ceil(n / folds));
   if (innerFolds < 2) return `${n} samples: too few for nested cross-validation`;
-  const cv = crossValidateK(f, y, opts.ks, folds, opts.seed, opts.metric);
-  const nested = nestedKnnAccuracy(f, y, opts.ks, { outerFolds: folds, innerFolds, seed: opts.seed, metric: opts.metric });
+  // One distance matrix for both CVs (and, via poseKnn, one per layer for every group).
+  const D = distances ?? distanceMatrix(f, opts.metric);
+  const cv = crossValidateK(f, y, opts.ks, folds, opts.seed, opts.metric, D);
+  const nested = nestedKnnAccuracy(f, y, opts.ks, { outerFolds: folds, innerFolds, seed: opts.seed, metric: opts.metric, distances: D });
   return {
     group: name,
     n,
@@ -123,6 +132,8 @@ export function poseKnn(
   identities: readonly string[],
   classNames: readonly string[],
   options: PoseKnnOptions = {},
+  /** Per layer, distanceMatrix(features, metric) over all samples (pose() computes them with distanceMatrixFast). */
+  distances?: ReadonlyMap<string, Float64Array>,
 ): PoseKnnResult {
   const opts: Required<PoseKnnOptions> = {
     ks: options.ks ?? POSE_DEFAULTS.ks,
@@ -139,12 +150,14 @@ export function poseKnn(
     const f = features.get(layer);
     if (!f) throw new RangeError(`no features for layer ${layer}`);
     if (f.rows !== labels.length) throw new RangeError(`layer ${layer}: ${f.rows} rows for ${labels.length} labels`);
-    const pooled = evaluateGroup('pooled', f, [...labels], [...classNames], opts);
+    const D = distances?.get(layer) ?? distanceMatrix(f, opts.metric);
+    if (D.length !== f.rows * f.rows) throw new RangeError(`layer ${layer}: distance matrix size ${D.length} for ${f.rows} samples`);
+    const pooled = evaluateGroup('pooled', f, [...labels], [...classNames], opts, D);
     if (typeof pooled === 'string') throw new UserError(`pose: cannot evaluate the pooled set: ${pooled}`);
     const rows: PoseGroupResult[] = [];
     for (const g of groups) {
       const idx = identities.flatMap((id, i) => (id === g ? [i] : []));
-      const r = evaluateGroup(g, takeRows(f, idx), idx.map((i) => labels[i]!), [...classNames], opts);
+      const r = evaluateGroup(g, takeRows(f, idx), idx.map((i) => labels[i]!), [...classNames], opts, subDistanceMatrix(D, f.rows, idx));
       if (typeof r === 'string') {
         if (li === 0) skippedIdentities.push({ identity: g, reason: r });
       } else rows.push(r);
@@ -257,7 +270,12 @@ export async function computePose(opts: PoseOptions): Promise<PoseComputed> {
     seed: seedKey(opts.seed ?? POSE_DEFAULTS.seed),
     metric: opts.metric ?? POSE_DEFAULTS.metric,
   };
-  const res = poseKnn(feats, layers.map((l) => l.name), labels, ids, classNames, knnOpts);
+  const distances = new Map<string, Float64Array>();
+  for (const l of layers) {
+    const f = feats.get(l.name);
+    if (f) distances.set(l.name, await distanceMatrixFast(f, knnOpts.metric));
+  }
+  const res = poseKnn(feats, layers.map((l) => l.name), labels, ids, classNames, knnOpts, distances);
   timer.lap('metrics');
   const layerOrder = layers.map((l) => l.name);
 
