@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AlignmentTemplate } from '../models/face-model.js';
 import { alignFace, centreCrop, type AlignOptions } from './align.js';
-import { AlignedFaceCache, CACHE_VERSION, DetectionCache, cacheKey, sha256Hex, type AlignMode, type CacheEntryMeta } from './cache.js';
+import { AlignedFaceCache, CACHE_VERSION, checkCacheDir, DetectionCache, cacheKey, sha256Hex, type AlignMode, type CacheEntryMeta } from './cache.js';
 import type { DatasetItem, SkippedItem } from './dataset.js';
 import { DETECTOR_ID, detectFaces, pickMainFace, type Point } from './detector.js';
 import type { RgbImage } from './image.js';
@@ -167,6 +167,7 @@ export async function* alignedFaces(
   opts: AlignedFacesOptions = {},
 ): AsyncGenerator<AlignedFace, void, undefined> {
   const cache = opts.cache === false ? undefined : new AlignedFaceCache(opts.cacheDir);
+  if (cache) await checkCacheDir(cache);
   const ahead = Math.max(1, (opts.prefetch ?? 3) + 1);
   const pending: Promise<Outcome>[] = [];
   const it: AsyncIterator<DatasetItem> | Iterator<DatasetItem> =
