@@ -50,6 +50,9 @@ export async function guardOutput(cmd: Command): Promise<void> {
   }
   const created = !(await stat(out).then(() => true, () => false));
   const dir = await prepareOut(out, { inputs: inputsOf(cmd) });
+  // Shards (--shard i/n | auto) of one run write side by side into one --out, each in its own
+  // folder, possibly at the same time: no folder-wide lock or clean-up then.
+  if (o.shard !== undefined) return;
   const lock = await acquireOutLock(dir, name);
   held.push({ lock, dir, created });
   await removeStaleTemps(dir, { all: true, depth: 4 });
