@@ -12,6 +12,7 @@ import { OrtEngine } from '../engine/ort-engine.js';
 import { NpyAppender } from '../io/npy.js';
 import { writeJsonAtomic } from '../io/json.js';
 import { writeSummary } from '../results/summary.js';
+import { assertSomethingUsable } from '../core/validate.js';
 import { findProbe, type FaceModel } from '../models/face-model.js';
 import { datasetFingerprint, shardRange } from '../cluster/shard.js';
 
@@ -85,6 +86,8 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
   });
   await writer.close();
   await engine.release();
+  if (ids.length === 0) await rm(partial, { force: true });
+  assertSomethingUsable(total, ids.length, skipped);
   await rm(files.summary, { force: true });
   await rename(partial, files.features);
   const seconds = (performance.now() - t0) / 1000;

@@ -79,6 +79,13 @@ export async function verify(opts: VerifyOptions): Promise<VerifyResult> {
   const { ids, feats, undetected, unreadable } = computed;
   const rowOf = new Map(ids.map((id, i) => [id, i]));
   const usable = pairs.filter((p) => rowOf.has(p.a) && rowOf.has(p.b));
+  const usableFolds = new Set(usable.map((p) => p.fold)).size;
+  if (usableFolds < 2) {
+    const first = unreadable[0] ? `; e.g. ${unreadable[0].path ?? unreadable[0].id}: ${unreadable[0].reason}` : '';
+    throw new UserError(
+      `${opts.dataset.root}: only ${usable.length} of ${pairs.length} pairs have both images readable (${unreadable.length} of ${total} images missing or unreadable${first}), in ${usableFolds} fold(s); k-fold verification needs pairs in at least 2 folds`,
+    );
+  }
   const tAlign = t0 + computed.alignMs;
   const tFeat = tAlign + computed.featuresMs;
   const left = usable.map((p) => rowOf.get(p.a)!);

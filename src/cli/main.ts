@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 /** The `facelens` command line. Each sub-command lives in ./commands/<name>.ts. */
-import { Command } from 'commander';
-import { UserError } from '../core/errors.js';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { describeError } from './error-report.js';
+import { guardOutput, releaseOutputs } from './output-guard.js';
 import { setQuiet } from './progress.js';
 import { parseDevice, requireDevice, setDevice } from '../engine/device.js';
 import { registerModels } from './commands/models.js';
@@ -25,18 +28,14 @@ import { registerCompare } from './commands/compare.js';
 import { registerExplain } from './commands/explain.js';
 
 function fail(err: unknown, debug: boolean): never {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const user = e instanceof UserError;
-  process.stderr.write(`facelens: error: ${e.message.split('\n')[0]}\n`);
-  if (debug) process.stderr.write(`${e.stack ?? ''}\n`);
-  else if (!user) process.stderr.write('(internal error; run again with --debug for the stack trace)\n');
+  process.stderr.write(describeError(err, debug).text);
   // Exit at once: TF.js's WASM runtime installs its own uncaughtException handler that would
   // otherwise print its entire source.
   process.exit(1);
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const debug = argv.includes('--debug');
+/** The whole command tree; commander errors throw (exitOverride) instead of exiting. */
+export function buildProgram(): Command {
   const program = new Command();
   program
     .name('facelens')
@@ -50,6 +49,7 @@ export async function main(argv: string[]): Promise<void> {
       if (device !== 'cpu') await requireDevice(device);
       setDevice(device);
     })
+    .hook('preAction', (_cmd, action) => guardOutput(action))
     // A usage error (bad option value, unknown option, missing argument) is one line.
     .configureOutput({ outputError: (str, write) => write(`facelens: ${str.trim().split('\n')[0]} (see --help)\n`) });
   registerDemo(program);
@@ -71,12 +71,45 @@ export async function main(argv: string[]): Promise<void> {
   registerYaw(program);
   registerExplain(program);
   registerCompare(program);
+  program.exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/**
+ * Runs one command line (`argv` as process.argv: node, script, args...) and returns its exit
+ * code instead of exiting, so tests can drive the CLI in-process. Commander has already printed
+ * its own usage errors; every other error is printed here as one line (see error-report.ts).
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
   try {
-    await program.parseAsync(argv);
+    await buildProgram().parseAsync(argv);
+    await releaseOutputs(false);
+    return 0;
   } catch (e) {
-    fail(e, debug);
+    await releaseOutputs(true);
+    if (e instanceof CommanderError) return e.exitCode;
+    process.stderr.write(describeError(e, debug).text);
+    return 1;
   }
 }
 
-process.on('unhandledRejection', (e) => fail(e, process.argv.includes('--debug')));
-await main(process.argv);
+export async function main(argv: string[]): Promise<void> {
+  process.on('unhandledRejection', (e) => fail(e, argv.includes('--debug')));
+  const code = await runCli(argv);
+  // Exit at once on failure (see fail); on success a server (`serve`) may still be running.
+  if (code !== 0) process.exit(code);
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) await main(process.argv);

@@ -84,6 +84,8 @@ export function cacheKey(sourceSha256: string, template: AlignmentTemplate, part
 }
 
 export class AlignedFaceCache {
+  /** Set when the folder cannot be written: entries are still read, never written. */
+  readOnly = false;
   constructor(readonly dir: string = defaultCacheDir()) {}
 
   paths(key: string): { png: string; json: string } {
@@ -112,6 +114,7 @@ export class AlignedFaceCache {
   }
 
   async put(key: string, meta: CacheEntryMeta, face?: RgbImage): Promise<void> {
+    if (this.readOnly) return;
     const p = this.paths(key);
     await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
     if (meta.found) {
@@ -162,3 +165,36 @@ export class DetectionCache {
   }
 }
 
+const checked = new Map<string, Promise<{ ok: true } | { ok: false; why: string }>>();
+
+/**
+ * Once per process and cache folder: can it be created and written (answer within seconds, so a
+ * hung mount or a pseudo file system is no hang), and the temporaries of killed runs (dead pids)
+ * are removed. A cache that cannot be written is used read-only, with one warning.
+ */
+export async function checkCacheDir(cache: AlignedFaceCache): Promise<void> {
+  let p = checked.get(cache.dir);
+  if (!p) {
+    p = (async () => {
+      const { canWriteIn, errnoText, isSpecialPath, mkdirp, realpathLoose, withTimeout } = await import('../io/safe-output.js');
+      const real = await realpathLoose(cache.dir);
+      if (isSpecialPath(real)) return { ok: false as const, why: `${real} is on a system pseudo file system` };
+      try {
+        await withTimeout(mkdirp(cache.dir), 5000, 'no answer within 5 s');
+      } catch (e) {
+        return { ok: false as const, why: errnoText(e) };
+      }
+      const w = await canWriteIn(cache.dir);
+      if (w.ok) {
+        const { removeStaleTemps } = await import('../io/stale-tmp.js');
+        await withTimeout(removeStaleTemps(cache.dir, { depth: 3 }), 10_000, 'slow').catch(() => undefined);
+      }
+      return w;
+    })();
+    checked.set(cache.dir, p);
+    const r = await p;
+    if (!r.ok) process.stderr.write(`facelens: warning: the face cache ${cache.dir} cannot be written (${r.why}); going on without writing it (use --cache-dir or --no-cache)\n`);
+  }
+  const r = await p;
+  if (!r.ok) cache.readOnly = true;
+}

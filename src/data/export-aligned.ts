@@ -2,6 +2,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeSummary } from '../results/summary.js';
+import { assertSomethingUsable } from '../core/validate.js';
+import { outputPathInside, realPathSet, realpathLoose, uniqueOutputNames } from '../io/safe-output.js';
 import type { AlignmentTemplate } from '../models/face-model.js';
 import type { Dataset, SkippedItem } from './dataset.js';
 import { alignedFaces } from './faces.js';
@@ -29,6 +31,17 @@ export interface ExportAlignedResult {
 
 export async function exportAligned(opts: ExportAlignedOptions): Promise<ExportAlignedResult> {
   const skipped: SkippedItem[] = [];
+  // One rule for outputs: every crop lies inside `out` whatever its id looks like (CSV lists may
+  // hold `../` or absolute paths), one file per input (x.jpg and x.png do not share x.png), and
+  // no crop ever replaces an input image.
+  const outReal = await realpathLoose(opts.out);
+  const inputs = await realPathSet(opts.dataset.items.map((it) => it.path));
+  const names = uniqueOutputNames(
+    opts.dataset.items.map((it) => it.id),
+    '.png',
+    (rel) => inputs.has(path.join(outReal, rel)),
+  );
+  const nameOf = new Map(opts.dataset.items.map((it, i) => [it.id, names[i]!]));
   const faces: { id: string; file: string; landmarks?: [number, number][]; score?: number }[] = [];
   const all = opts.dataset.items;
   const shard = opts.shard ?? { index: 0, count: 1 };
@@ -46,13 +59,12 @@ export async function exportAligned(opts: ExportAlignedOptions): Promise<ExportA
     },
   });
   for await (const f of stream) {
-    const file = f.item.id.replace(/\.[^./]+$/, '') + '.png';
-    const target = path.join(opts.out, file);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writePng(target, f.face);
+    const file = nameOf.get(f.item.id)!;
+    await writePng(await outputPathInside(opts.out, file), f.face);
     faces.push({ id: f.item.id, file, landmarks: f.landmarks, score: f.score });
     opts.onProgress?.(1);
   }
+  assertSomethingUsable(range.end - range.start, faces.length, skipped);
   await writeSummary(summaryPath, {
     command: 'align',
     date: new Date().toISOString(),

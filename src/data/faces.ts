@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { AlignmentTemplate } from '../models/face-model.js';
 import { alignFace, centreCrop, type AlignOptions } from './align.js';
-import { AlignedFaceCache, CACHE_VERSION, DetectionCache, cacheKey, sha256Hex, type AlignMode, type CacheEntryMeta } from './cache.js';
+import { AlignedFaceCache, CACHE_VERSION, checkCacheDir, DetectionCache, cacheKey, sha256Hex, type AlignMode, type CacheEntryMeta } from './cache.js';
 import type { DatasetItem, SkippedItem } from './dataset.js';
 import { DETECTOR_ID, detectFaces, pickMainFace, type DetectOptions, type Detection, type Point } from './detector.js';
 import type { RgbImage } from './image.js';
@@ -175,6 +175,7 @@ export async function* alignedFaces(
 ): AsyncGenerator<AlignedFace, void, undefined> {
   if (opts.detector && opts.cache !== false) throw new Error('alignedFaces: a custom detector needs cache: false (cache keys name the default detector)');
   const cache = opts.cache === false ? undefined : new AlignedFaceCache(opts.cacheDir);
+  if (cache) await checkCacheDir(cache);
   const ahead = Math.max(1, (opts.prefetch ?? Math.max(3, 2 * os.availableParallelism())) + 1);
   const pending: Promise<Outcome>[] = [];
   const it: AsyncIterator<DatasetItem> | Iterator<DatasetItem> =

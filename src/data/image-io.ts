@@ -40,8 +40,19 @@ export function isImageFile(name: string): boolean {
  * - sharp's default `failOn: 'warning'` is kept on purpose: a truncated JPEG would otherwise
  *   decode "successfully" with a grey lower part and silently pollute an analysis.
  */
+const RASTER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff']);
+
 export async function decodeImageBuffer(buf: Uint8Array, label = '<buffer>'): Promise<RgbImage> {
   let out: { data: Buffer; info: OutputInfo };
+  let format: string | undefined;
+  try {
+    format = (await sharp(buf).metadata()).format;
+  } catch {
+    format = undefined; // the decode below reports why
+  }
+  // SVG / PDF / HEIF and other vector or document formats are not photos; librsvg & co. also
+  // widen the attack surface (external references), so only raster photo formats are decoded.
+  if (format !== undefined && !RASTER_FORMATS.has(format)) throw new ImageDecodeError(label, `${format} is not a supported image format (jpeg, png, webp, gif, tiff)`);
   try {
     out = await sharp(buf)
       .rotate()

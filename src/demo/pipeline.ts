@@ -10,7 +10,6 @@
  * them as the swept set (sweep / atlas / similarity / AM init), `lfw` adds verification and `cfp`
  * the pose probe. Deterministic given `seed` (t-SNE, random masks, AM jitter, pose folds).
  */
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { atlas } from '../analyses/atlas/atlas.js';
 import { facetInitImage, neuronFacets } from '../analyses/maximize/facets.js';
@@ -31,6 +30,7 @@ import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
 import { openDemoLfw } from './data-source.js';
 import { alignDemoFaces, type DemoFace } from './faces.js';
 import { runYawStep } from './yaw-step.js';
+import { checkDemoOut, setAsidePrevious } from './output.js';
 import { demoPhotos } from './photos.js';
 import { RunLog, type RunRecord, type StepRecord } from './run-log.js';
 import { DEFAULT_BATCH } from '../engine/batch-runner.js';
@@ -401,7 +401,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   const batch = opts.batch ?? DEFAULT_BATCH;
   const dataCache = { cache: opts.cache ?? true, cacheDir: opts.cacheDir };
 
-  for (const p of RESULT_PARTS) await rm(path.join(dir, p), { recursive: true, force: true });
+  // Never delete what is not ours, nor the last results before the new ones are complete.
+  await checkDemoOut(dir);
+  const aside = await setAsidePrevious(dir, RESULT_PARTS);
+  if (aside) say(aside);
   const log = new RunLog(
     dir,
     {

@@ -23,6 +23,7 @@ import { endianness } from 'node:os';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
+import { UserError } from '../core/errors.js';
 
 export type NpyDtype = 'float32' | 'int32' | 'uint8';
 export type NpyTypedArray = Float32Array | Int32Array | Uint8Array;
@@ -131,7 +132,7 @@ export function encodeNpyHeader(dtype: NpyDtype, shape: readonly number[], total
 /** Parse the header at the start of `buf` (needs only the header bytes). */
 export function decodeNpyHeader(buf: Uint8Array, source = 'buffer'): NpyHeader {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (b.length < 10 || !b.subarray(0, 6).equals(MAGIC)) throw new Error(`npy: ${source} is not an NPY file (bad magic)`);
+  if (b.length < 10 || !b.subarray(0, 6).equals(MAGIC)) throw new UserError(`npy: ${source} is not an NPY file (bad magic)`);
   const major = b[6]!;
   const minor = b[7]!;
   let hlen: number;
@@ -140,30 +141,30 @@ export function decodeNpyHeader(buf: Uint8Array, source = 'buffer'): NpyHeader {
     hlen = b.readUInt16LE(8);
     start = 10;
   } else if (major === 2 || major === 3) {
-    if (b.length < 12) throw new Error(`npy: ${source}: truncated header`);
+    if (b.length < 12) throw new UserError(`npy: ${source}: truncated header`);
     hlen = b.readUInt32LE(8);
     start = 12;
   } else {
-    throw new Error(`npy: ${source}: unsupported format version ${major}.${minor}`);
+    throw new UserError(`npy: ${source}: unsupported format version ${major}.${minor}`);
   }
-  if (b.length < start + hlen) throw new Error(`npy: ${source}: truncated header (${b.length} of ${start + hlen} bytes)`);
+  if (b.length < start + hlen) throw new UserError(`npy: ${source}: truncated header (${b.length} of ${start + hlen} bytes)`);
   const text = b.toString(major === 3 ? 'utf8' : 'latin1', start, start + hlen);
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]+)['"]/.exec(text)?.[1];
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new Error(`npy: ${source}: cannot parse header ${JSON.stringify(text.trim())}`);
+    throw new UserError(`npy: ${source}: cannot parse header ${JSON.stringify(text.trim())}`);
   }
   const dtype = DTYPE_OF_DESCR[descr];
-  if (dtype === undefined) throw new Error(`npy: ${source}: unsupported dtype '${descr}' (supported: <f4, <i4, |u1)`);
-  if (fortran === 'True') throw new Error(`npy: ${source}: Fortran-order arrays are not supported`);
+  if (dtype === undefined) throw new UserError(`npy: ${source}: unsupported dtype '${descr}' (supported: <f4, <i4, |u1)`);
+  if (fortran === 'True') throw new UserError(`npy: ${source}: Fortran-order arrays are not supported`);
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map((s) => {
       const v = Number(s.replace(/L$/, ''));
-      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`npy: ${source}: bad shape (${shapeText})`);
+      if (!Number.isSafeInteger(v) || v < 0) throw new UserError(`npy: ${source}: bad shape (${shapeText})`);
       return v;
     });
   return { dtype, shape, dataOffset: start + hlen, version: [major, minor] };
@@ -189,7 +190,7 @@ export function decodeNpy(buf: Uint8Array, source = 'buffer'): NpyArray {
   const nbytes = count * ITEMSIZE[h.dtype];
   const have = buf.byteLength - h.dataOffset;
   if (have !== nbytes) {
-    throw new Error(`npy: ${source}: shape [${h.shape.join(', ')}] needs ${nbytes} data bytes, file has ${have}`);
+    throw new UserError(`npy: ${source}: shape [${h.shape.join(', ')}] needs ${nbytes} data bytes, file has ${have}`);
   }
   const data = allocate(h.dtype, count);
   new Uint8Array(data.buffer).set(buf.subarray(h.dataOffset, h.dataOffset + nbytes));
@@ -206,7 +207,7 @@ export async function readNpy(file: string): Promise<NpyArray> {
   try {
     bytes = await fs.readFile(file);
   } catch (err) {
-    throw new Error(`npy: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw new UserError(`npy: cannot read ${file}: ${errnoLine(err)}`);
   }
   return decodeNpy(bytes, file);
 }
@@ -218,7 +219,7 @@ export async function readNpyHeader(file: string): Promise<NpyHeader> {
     const first = Buffer.alloc(12);
     const { bytesRead } = await fh.read(first, 0, 12, 0);
     const b = first.subarray(0, bytesRead);
-    if (bytesRead < 10 || !b.subarray(0, 6).equals(MAGIC)) throw new Error(`npy: ${file} is not an NPY file (bad magic)`);
+    if (bytesRead < 10 || !b.subarray(0, 6).equals(MAGIC)) throw new UserError(`npy: ${file} is not an NPY file (bad magic)`);
     const total = b[6] === 1 ? 10 + b.readUInt16LE(8) : 12 + (bytesRead >= 12 ? b.readUInt32LE(8) : 0);
     const head = Buffer.alloc(total);
     const r = await fh.read(head, 0, total, 0);
@@ -293,10 +294,10 @@ export class NpyAppender {
   static async open(file: string): Promise<NpyAppender> {
     assertLittleEndianHost();
     const header = await readNpyHeader(file);
-    if (header.shape.length === 0) throw new Error(`npy: ${file}: a 0-d array cannot be appended to`);
+    if (header.shape.length === 0) throw new UserError(`npy: ${file}: a 0-d array cannot be appended to`);
     const rowShape = header.shape.slice(1);
     const rowBytes = product(rowShape) * ITEMSIZE[header.dtype];
-    if (rowBytes === 0) throw new Error(`npy: ${file}: rows of shape [${rowShape.join(', ')}] hold no values`);
+    if (rowBytes === 0) throw new UserError(`npy: ${file}: rows of shape [${rowShape.join(', ')}] hold no values`);
     const fh = await fs.open(file, 'r+');
     try {
       const { size } = await fh.stat();
@@ -327,7 +328,7 @@ export class NpyAppender {
     if (app.dtype !== dtype || app.rowShape.length !== rowShape.length || app.rowShape.some((d, i) => d !== rowShape[i])) {
       const found = `${app.dtype} rows [${app.rowShape.join(', ')}]`;
       await app.close();
-      throw new Error(`npy: ${file} holds ${found}, expected ${dtype} rows [${rowShape.join(', ')}]`);
+      throw new UserError(`npy: ${file} holds ${found}, expected ${dtype} rows [${rowShape.join(', ')}]`);
     }
     return app;
   }
@@ -410,4 +411,11 @@ export class NpyAppender {
       await this.fh.close();
     }
   }
+}
+
+/** `ENOENT` etc. as a short phrase (no repeated path). */
+function errnoLine(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const words: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a folder', ENOSPC: 'no space left', EROFS: 'read-only file system' };
+  return e?.code && words[e.code] ? `${words[e.code]} (${e.code})` : (e?.message ?? String(err));
 }

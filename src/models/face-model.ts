@@ -101,6 +101,10 @@ export function findProbe(model: FaceModel, name: string): ProbeLayer {
 /** Resolves a user's `--layers` list ("all" or comma separated) to probe layers. */
 export function selectProbes(model: FaceModel, spec: string | string[] | undefined): ProbeLayer[] {
   if (spec === undefined || spec === 'all' || (Array.isArray(spec) && spec.length === 0)) return model.probes;
-  const names = Array.isArray(spec) ? spec : spec.split(',').map((s) => s.trim()).filter(Boolean);
-  return names.map((n) => findProbe(model, n));
+  // An empty list is an error, not "no layer" (ONNX Runtime would fail with no fetches); a layer
+  // named twice is kept once, so no sweep or table holds a duplicated column.
+  const names = Array.isArray(spec) ? spec : spec.split(',').map((s) => s.trim());
+  if (names.length === 0 || names.every((n) => n === '')) throw new UserError(`--layers is empty; give comma-separated probe layers or "all" (${model.name} has ${model.probes.map((p) => p.name).join(', ')})`);
+  if (names.some((n) => n === '')) throw new UserError(`--layers "${names.join(',')}" has an empty entry`);
+  return [...new Set(names)].map((n) => findProbe(model, n));
 }

@@ -35,6 +35,41 @@ interface OpenedOnnx {
   configFile?: string;
 }
 
+/**
+ * Tensors stored outside the .onnx file (external data) must name files inside the model's
+ * folder: ONNX Runtime would otherwise open whatever `location` says (see model-files.ts).
+ */
+function checkExternalData(file: string, proto: ModelProto): void {
+  const dir = path.dirname(path.resolve(file));
+  const realDir = (() => {
+    try {
+      return fs.realpathSync(dir);
+    } catch {
+      return dir;
+    }
+  })();
+  const within = (p: string, d: string) => p.startsWith(d.endsWith(path.sep) ? d : d + path.sep);
+  const tensors = [...(proto.graph?.initializer ?? [])];
+  for (const n of proto.graph?.node ?? []) for (const a of n.attribute ?? []) if (a.t) tensors.push(a.t);
+  for (const t of tensors) {
+    for (const e of t.externalData ?? []) {
+      if (e.key !== 'location') continue;
+      const ref = e.value ?? '';
+      const where = `${path.basename(file)}: external data of tensor ${t.name ?? '?'} (${JSON.stringify(ref)})`;
+      if (ref === '' || ref.includes('\0') || path.isAbsolute(ref) || ref.includes('\\')) throw new UserError(`${where} must be a relative path inside the model's folder`);
+      const target = path.resolve(dir, ref);
+      if (!within(target, dir)) throw new UserError(`${where} lies outside the model's folder; refused`);
+      let real = target;
+      try {
+        real = fs.realpathSync(target);
+      } catch {
+        continue;
+      }
+      if (!within(real, realDir)) throw new UserError(`${where} links outside the model's folder; refused`);
+    }
+  }
+}
+
 function readModel(file: string): { bytes: Uint8Array; proto: ModelProto } {
   const label = path.basename(file);
   let bytes: Uint8Array;
@@ -50,6 +85,7 @@ function readModel(file: string): { bytes: Uint8Array; proto: ModelProto } {
     throw new UserError(`${label}: not an ONNX model (${(e as Error).message})`);
   }
   if (!proto.graph || (proto.graph.node ?? []).length === 0) throw new UserError(`${label}: not an ONNX model (no graph nodes)`);
+  checkExternalData(file, proto);
   return { bytes, proto };
 }
 

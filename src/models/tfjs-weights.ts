@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { initTf } from '../engine/tf-backend.js';
+import { modelFileInside } from './model-files.js';
 
 export interface NamedWeight {
   shape: number[];
@@ -27,8 +28,16 @@ export async function readTfjsWeights(manifestPath: string): Promise<Map<string,
     throw new UserError(`${manifestPath}: cannot read TF.js weights manifest (${(e as Error).message})`);
   }
   const out = new Map<string, NamedWeight>();
+  if (!Array.isArray(manifest)) throw new UserError(`${manifestPath}: a TF.js weights manifest must be a list of groups`);
   for (const group of manifest) {
-    const shards = await Promise.all(group.paths.map((p) => readFile(path.join(path.dirname(manifestPath), p))));
+    if (!Array.isArray(group?.paths)) throw new UserError(`${manifestPath}: a manifest group has no paths list`);
+    const shards: Buffer[] = [];
+    for (const p of group.paths) {
+      const file = await modelFileInside(manifestPath, p, 'weight shard');
+      shards.push(await readFile(file).catch((e: NodeJS.ErrnoException) => {
+        throw new UserError(`${manifestPath}: weight shard ${p} cannot be read (${e.code ?? e.message})`);
+      }));
+    }
     const total = shards.reduce((a, b) => a + b.length, 0);
     const bytes = new Uint8Array(total);
     let at = 0;

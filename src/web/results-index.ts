@@ -126,8 +126,10 @@ export async function buildResultsIndex(root: string): Promise<ResultsIndex> {
   for (const top of ['atlas', 'similarity', 'maximize']) for (const e of await list(path.join(root, top))) if (e.dir) layerNames.add(e.name);
   // The sweep's layer order (the network's), then any other layer by name.
   const manifest = await readJsonOr<{ status?: string; layers?: { name: string; channels?: number; spatial?: boolean; rf?: { size?: number } }[] }>(path.join(root, 'sweep', 'manifest.json'));
-  const order = (manifest?.layers ?? []).map((l) => l.name);
-  const sweptLayers = new Map((manifest?.status === 'complete' ? (manifest.layers ?? []) : []).filter((l) => typeof l.channels === 'number').map((l) => [l.name, l]));
+  // A hand-edited or foreign manifest must not take the explorer down: layers only when well-formed.
+  const mlayers = Array.isArray(manifest?.layers) ? manifest.layers.filter((l) => typeof l?.name === 'string') : [];
+  const order = mlayers.map((l) => l.name);
+  const sweptLayers = new Map((manifest?.status === 'complete' ? mlayers : []).filter((l) => typeof l.channels === 'number').map((l) => [l.name, l]));
   for (const n of sweptLayers.keys()) layerNames.add(n);
   const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
   const layers: LayerEntry[] = [];

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { clientBundle } from './client-bundle.js';
 import { contentType } from './content-types.js';
@@ -33,9 +34,21 @@ export interface Explorer {
   close(): Promise<void>;
 }
 
-const SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
-/** For the app's own responses; the results' files (e.g. the HTML report) are served without it. */
-const APP_CSP = { 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'" };
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  // Default for every response (errors, JSON, app.js): nothing may load or run from it.
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+};
+/** The app's page: its own script, style and images only. */
+const APP_CSP = { 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" };
+/**
+ * The results' files (the HTML report, SVG charts, images): no script at all (an SVG or HTML in
+ * the results folder cannot run code in the explorer's origin), images and inline styles only.
+ */
+const FILES_CSP = { 'Content-Security-Policy': "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; media-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'" };
 
 function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
   const buf = typeof body === 'string' ? Buffer.from(body) : body;
@@ -45,7 +58,35 @@ function send(req: http.IncomingMessage, res: http.ServerResponse, status: numbe
 
 const text = (req: http.IncomingMessage, res: http.ServerResponse, status: number, msg: string) => send(req, res, status, 'text/plain; charset=utf-8', `${msg}\n`);
 
-async function handle(root: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/**
+ * Host names the server answers to: loopback names, the address it was told to bind, and for a
+ * wildcard bind (0.0.0.0, ::) this machine's name and addresses. Any other Host header (a DNS
+ * rebinding page: evil.example resolving to 127.0.0.1) gets 403 on every route.
+ */
+export function allowedHosts(bindHost: string): Set<string> {
+  const hosts = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+  const bind = bindHost.toLowerCase();
+  hosts.add(bind.includes(':') && !bind.startsWith('[') ? `[${bind}]` : bind);
+  if (bind === '0.0.0.0' || bind === '::' || bind === '[::]') {
+    hosts.add(os.hostname().toLowerCase());
+    for (const list of Object.values(os.networkInterfaces())) {
+      for (const a of list ?? []) hosts.add(a.family === 'IPv6' ? `[${a.address.toLowerCase()}]` : a.address);
+    }
+  }
+  return hosts;
+}
+
+/** True when the request's Host header names an allowed host (and, with a port, this port). */
+export function hostAllowed(header: string | undefined, hosts: Set<string>, port: number): boolean {
+  if (!header) return false;
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(header.trim());
+  if (!m) return false;
+  if (m[2] !== undefined && Number(m[2]) !== port) return false;
+  return hosts.has(m[1]!.toLowerCase().replace(/\.$/, ''));
+}
+
+async function handle(root: string, req: http.IncomingMessage, res: http.ServerResponse, hosts: Set<string>, port: () => number): Promise<void> {
+  if (!hostAllowed(req.headers.host, hosts, port())) return text(req, res, 403, 'forbidden: unknown Host header (the explorer answers only to localhost / 127.0.0.1)');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(req, res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n', { Allow: 'GET, HEAD' });
     return;
@@ -63,7 +104,7 @@ async function handle(root: string, req: http.IncomingMessage, res: http.ServerR
   if (!pathname.startsWith(FILES_PREFIX)) return text(req, res, 404, 'not found');
   const r = await resolveInside(root, pathname.slice(FILES_PREFIX.length));
   if (!r.ok) return text(req, res, r.status, r.status === 403 ? 'forbidden' : 'not found');
-  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': contentType(r.file), 'Content-Length': String(r.size), 'Cache-Control': 'no-cache' });
+  res.writeHead(200, { ...SECURITY_HEADERS, ...FILES_CSP, 'Content-Type': contentType(r.file), 'Content-Length': String(r.size), 'Cache-Control': 'no-cache' });
   if (req.method === 'HEAD') {
     res.end();
     return;
@@ -109,8 +150,10 @@ async function sweepRoute(root: string, req: http.IncomingMessage, res: http.Ser
 export async function startExplorer(opts: ExplorerOptions): Promise<Explorer> {
   const root = await realpath(opts.root);
   const host = opts.host ?? DEFAULT_HOST;
+  const hosts = allowedHosts(host);
+  let boundPort = 0;
   const server = http.createServer((req, res) => {
-    handle(root, req, res).catch((e: unknown) => {
+    handle(root, req, res, hosts, () => boundPort).catch((e: unknown) => {
       if (!res.headersSent) text(req, res, 500, `internal error: ${(e as Error).message}`);
       else res.destroy();
     });
@@ -123,6 +166,7 @@ export async function startExplorer(opts: ExplorerOptions): Promise<Explorer> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  boundPort = port;
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${port}/`,

@@ -14,6 +14,7 @@
  * sample's forward value in TfGraph is compared with the sweep's value (`valueCheck`).
  */
 import type { OnProgress } from '../../core/progress.js';
+import { checkAtlasOptions } from '../../core/validate.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
@@ -141,6 +142,7 @@ export async function atlas(opts: AtlasOptions): Promise<AtlasResult> {
   const tileFit = opts.tileFit ?? 'contain';
   const margin = opts.margin ?? 0;
   const batch = opts.batch ?? DEFAULT_BATCH;
+  checkAtlasOptions({ n: nWanted, tile: tileSize, margin });
 
   // Cheap checks first (sweep, layer, neurons), then the model.
   const sw = await openSweep(opts.sweepDir);

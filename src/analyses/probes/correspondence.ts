@@ -208,7 +208,7 @@ export function planMasks(
   opts: { scale?: number; draws?: number; seed?: string | number; randomPlacement?: RandomPlacement } = {},
 ): MaskPlan {
   const k = opts.scale ?? DEFAULT_MASK_SCALE;
-  if (!(k > 0)) throw new RangeError(`mask scale must be > 0 (got ${k})`);
+  if (!(k > 0)) throw new UserError(`--mask-scale must be > 0 (got ${k})`);
   const iods = landmarkSets.map(interOcular).sort((a, b) => a - b);
   const mid = iods.length % 2 ? iods[(iods.length - 1) / 2]! : (iods[iods.length / 2 - 1]! + iods[iods.length / 2]!) / 2;
   const side = Math.max(1, Math.round(k * mid));

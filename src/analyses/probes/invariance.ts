@@ -60,7 +60,7 @@ export function transformMatrix(kind: TransformKind, value: number, size: number
     cc = -Math.sin(r);
     d = Math.cos(r);
   } else if (kind === 'scale') {
-    if (!(value > 0)) throw new RangeError(`scale must be > 0 (got ${value})`);
+    if (!(value > 0)) throw new UserError(`--scale values must be > 0 (got ${value})`);
     a = d = value;
   } else throw new RangeError(`unknown transform ${String(kind)}`);
   // Fix the centre: M c = c.

@@ -132,6 +132,16 @@ export function selectItems(items: DatasetItem[], opts: SelectOptions): DatasetI
   let out = items;
   if (opts.identities !== undefined) {
     const keep = parseIdentities(opts.identities);
+    const present = [...new Set(out.flatMap((it) => (it.identity === undefined ? [] : [it.identity])))];
+    if (present.length === 0) throw new UserError('--identities: the dataset has no identities (a folder of <identity>/ sub-folders, a CFP folder or a CSV with an identity column has)');
+    // Tokens that select nothing are a typo more often than not: say so (once per token).
+    const missing = opts.identities
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '' && !present.some((id) => parseIdentities(t)(id)));
+    if (missing.length > 0) {
+      process.stderr.write(`facelens: warning: --identities: ${missing.slice(0, 5).map((t) => JSON.stringify(t)).join(', ')} match no identity of the dataset (it has ${present.length}: ${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''})\n`);
+    }
     out = out.filter((it) => it.identity !== undefined && keep(it.identity));
   }
   if (opts.label !== undefined) out = out.filter((it) => it.label === opts.label);

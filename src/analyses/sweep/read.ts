@@ -3,7 +3,8 @@ import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
 import { readJson } from '../../io/json.js';
 import { readNpy } from '../../io/npy.js';
-import { SWEEP_FORMAT, sweepFiles, type SweepItem, type SweepLayerInfo, type SweepManifest } from '../../results/sweep.js';
+import { sweepFiles, type SweepItem, type SweepLayerInfo, type SweepManifest } from '../../results/sweep.js';
+import { validateSkipped, validateSweepItems, validateSweepManifest } from './validate.js';
 
 export interface SweepLayerTable {
   layer: SweepLayerInfo;
@@ -25,16 +26,23 @@ export interface SweepData {
 
 export async function openSweep(dir: string): Promise<SweepData> {
   const files = sweepFiles(dir);
-  let manifest: SweepManifest;
+  let raw: unknown;
   try {
-    manifest = await readJson<SweepManifest>(files.manifest);
+    raw = await readJson<unknown>(files.manifest);
   } catch (e) {
-    throw new UserError(`${dir} is not a facelens sweep (${(e as Error).message})`);
+    throw new UserError(`${dir} is not a facelens sweep (${(e as Error).message.replace(/^readJson: /, '')})`);
   }
-  if (manifest.format !== SWEEP_FORMAT) throw new UserError(`${files.manifest}: unknown format ${String(manifest.format)}`);
+  const manifest = validateSweepManifest(files.manifest, raw);
   if (manifest.status !== 'complete') throw new UserError(`${dir}: the sweep is not complete; rerun the same \`facelens sweep\` command to resume it`);
-  const items = await readJson<SweepItem[]>(files.items);
-  const skipped = await readJson<SkippedItem[]>(files.skipped);
+  const readOr = async (file: string) => {
+    try {
+      return await readJson<unknown>(file);
+    } catch (e) {
+      throw new UserError(`${(e as Error).message.replace(/^readJson: /, '')}`);
+    }
+  };
+  const items = validateSweepItems(files.items, await readOr(files.items));
+  const skipped = validateSkipped(files.skipped, await readOr(files.skipped));
   return {
     dir,
     manifest,
@@ -43,12 +51,22 @@ export async function openSweep(dir: string): Promise<SweepData> {
     async readLayer(name: string): Promise<SweepLayerTable> {
       const layer = manifest.layers.find((l) => l.name === name);
       if (!layer) throw new UserError(`sweep ${dir} has no layer "${name}"; it has ${manifest.layers.map((l) => l.name).join(', ')}`);
-      const v = await readNpy(files.values(name));
+      const read = async (file: string, dtype: string) => {
+        let a;
+        try {
+          a = await readNpy(file);
+        } catch (e) {
+          throw new UserError(`${file}: ${(e as Error).message.split('\n')[0]}`);
+        }
+        if (a.shape.length !== 2 || a.shape[0] !== items.length || a.shape[1] !== layer.channels) {
+          throw new UserError(`${file}: shape [${a.shape}] does not match ${items.length} items x ${layer.channels} channels`);
+        }
+        if (a.dtype !== dtype) throw new UserError(`${file}: dtype ${a.dtype}, expected ${dtype}`);
+        return a;
+      };
+      const v = await read(files.values(name), 'float32');
       const rows = v.shape[0];
-      if (rows !== items.length || v.shape[1] !== layer.channels) {
-        throw new UserError(`${files.values(name)}: shape [${v.shape}] does not match ${items.length} items x ${layer.channels} channels`);
-      }
-      const argmax = layer.spatial ? ((await readNpy(files.argmax(name))).data as Int32Array) : undefined;
+      const argmax = layer.spatial ? ((await read(files.argmax(name), 'int32')).data as Int32Array) : undefined;
       return { layer, rows, channels: layer.channels, values: v.data as Float32Array, argmax };
     },
   };

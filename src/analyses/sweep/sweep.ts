@@ -19,6 +19,7 @@ import { runBatches, DEFAULT_BATCH } from '../../engine/batch-runner.js';
 import { OrtEngine } from '../../engine/ort-engine.js';
 import { NpyAppender } from '../../io/npy.js';
 import { readJson, writeJsonAtomic } from '../../io/json.js';
+import { assertSomethingUsable } from '../../core/validate.js';
 import { selectProbes, type FaceModel } from '../../models/face-model.js';
 import { datasetFingerprint } from '../../cluster/shard.js';
 import { spatialMax } from './reduce.js';
@@ -220,6 +221,7 @@ export async function sweep(opts: SweepOptions): Promise<SweepResult> {
     if ('row' in e) sweepItems.push({ row: e.row, id: it.id, ...(it.identity ? { identity: it.identity } : {}), ...(it.label ? { label: it.label } : {}) });
     else skipped.push({ id: e.id, path: e.path, reason: e.skip });
   }
+  assertSomethingUsable(items.length, sweepItems.length, skipped);
   await writeJsonAtomic(files.items, sweepItems);
   await writeJsonAtomic(files.skipped, skipped);
   const complete: SweepManifest = { ...manifest, status: 'complete' };

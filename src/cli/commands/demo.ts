@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AM_DEFAULTS, DEMO_DEFAULTS, runDemo } from '../../demo/pipeline.js';
 import { demoSummaryText } from '../../demo/summary.js';
 import { buildReportDetailed } from '../../report/html/build.js';
+import { commitDemoOut } from '../../demo/output.js';
 import { info, result } from '../log.js';
 import { POSE_DEFAULTS } from '../../analyses/probes/pose.js';
 import { addModelOption, addOutOption, addSeedOption, intArg, modelFromOptions, nonNegativeInt } from '../options.js';
@@ -67,6 +68,8 @@ export function registerDemo(program: Command): void {
     const reportSeconds = (performance.now() - t) / 1000;
     info(`    ok (${reportSeconds.toFixed(1)} s)`);
     for (const line of demoSummaryText(summary.record, report.sections, reportSeconds)) result(line);
+    // the new report exists: only now does the previous run go (see demo/output.ts)
+    await commitDemoOut(summary.dir);
     result(`report: ${report.file}`);
   });
 }

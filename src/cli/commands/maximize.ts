@@ -83,6 +83,7 @@ export function registerMaximize(program: Command): void {
     .option('--snapshots <n>', 'intermediate images in the strip', posInt('--snapshots'), d.snapshots)
     .option('-o, --out <dir>', 'output folder', 'facelens-out/maximize')
     .action(async (opts: Opts) => {
+      if (opts.steps === 0) info('facelens: warning: --steps 0: no gradient steps; the result is the initial image');
       const model = await modelFromOptions(opts);
       const runs: { init: 'noise' | 'grey' | RgbImage; initLabel?: string; facet?: number }[] = [];
       if (opts.init === 'noise' || opts.init === 'grey') runs.push({ init: opts.init });

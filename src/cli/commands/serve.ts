@@ -4,6 +4,28 @@ import { buildResultsIndex, hasResults } from '../../web/results-index.js';
 import { DEFAULT_HOST, DEFAULT_PORT, startExplorer } from '../../web/server.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';
+import { withTimeout } from '../../io/safe-output.js';
+import type { ResultsIndex } from '../../results/explorer-index.js';
+
+/** What the explorer will show from a results folder, and what it will not (and why). */
+export function describeIndex(index: ResultsIndex): string[] {
+  const has = (x: unknown) => x !== undefined;
+  const atlas = index.layers.filter((l) => l.atlas).map((l) => `${l.name} (${l.atlas!.neurons.length})`);
+  const parts: [string, boolean, string][] = [
+    ['report (index.html)', has(index.report), 'run `facelens report DIR`'],
+    ['run record (run.json)', has(index.run), 'written by `facelens demo`'],
+    ['sweep', has(index.sweep), 'run `facelens sweep`'],
+    [`atlas: ${atlas.join(', ') || '-'}`, atlas.length > 0, 'run `facelens atlas`'],
+    [`similarity: ${index.layers.filter((l) => l.similarity).map((l) => l.name).join(', ') || '-'}`, index.layers.some((l) => l.similarity), 'run `facelens similarity`'],
+    [`maximize: ${index.layers.filter((l) => l.maximize).map((l) => l.name).join(', ') || '-'}`, index.layers.some((l) => l.maximize), 'run `facelens maximize`'],
+    [`probes: ${index.probes.map((p) => p.name).join(', ') || '-'}`, index.probes.length > 0, 'run invariance / correspondence / verify / pose'],
+  ];
+  return [
+    `serving: ${parts.filter((p) => p[1]).map((p) => p[0]).join('; ')}`,
+    ...(parts.some((p) => !p[1]) ? [`missing: ${parts.filter((p) => !p[1]).map((p) => `${p[0].split(':')[0]} (${p[2]})`).join('; ')}`] : []),
+  ];
+}
+
 import { numberArg } from '../options.js';
 
 const portArg = numberArg('--port', (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer in 0..65535');
@@ -18,9 +40,11 @@ export function registerServe(program: Command): void {
     .action(async (dir: string, opts: { port: number; host: string }) => {
       const st = await stat(dir).catch(() => undefined);
       if (!st?.isDirectory()) throw new UserError(`${dir} is not a folder`);
-      if (!hasResults(await buildResultsIndex(dir))) {
+      const index = await withTimeout(buildResultsIndex(dir), 30_000, `${dir}: reading the results folder took more than 30 s`);
+      if (!hasResults(index)) {
         throw new UserError(`${dir} holds no facelens results (no atlas/, similarity/, maximize/, probe folders, sweep/ or index.html); run \`facelens demo --out ${dir}\` first`);
       }
+      for (const line of describeIndex(index)) info(line);
       if (opts.host !== DEFAULT_HOST && opts.host !== 'localhost') info(`warning: binding ${opts.host}: anyone who can reach this address can read the results`);
       const ex = await startExplorer({ root: dir, host: opts.host, port: opts.port }).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'EADDRINUSE') throw new UserError(`port ${opts.port} is in use; pass --port N (0 = any free port)`);

@@ -4,6 +4,7 @@
  * float16 weights come back as float32), so the shard format is not reimplemented here.
  */
 import { readFile } from 'node:fs/promises';
+import { modelFileInside } from '../model-files.js';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { initTf } from '../../engine/tf-backend.js';
@@ -32,8 +33,9 @@ interface ModelJson {
 
 async function readShards(jsonPath: string, group: WeightGroup): Promise<Uint8Array> {
   const parts: Buffer[] = [];
+  if (!Array.isArray(group?.paths)) throw new UserError(`${jsonPath}: a weightsManifest group has no paths list`);
   for (const p of group.paths) {
-    const file = path.join(path.dirname(jsonPath), p);
+    const file = await modelFileInside(jsonPath, p, 'weight shard');
     try {
       parts.push(await readFile(file));
     } catch (e) {
@@ -85,6 +87,7 @@ export async function readTfjsGraphFile(jsonPath: string): Promise<TfjsGraphFile
   } catch (e) {
     throw new UserError(`${jsonPath}: not valid JSON (${(e as Error).message})`);
   }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new UserError(`${jsonPath}: not a TF.js graph model (the file holds ${json === null ? 'null' : Array.isArray(json) ? 'a list' : typeof json}, not an object)`);
   const nodes = json.modelTopology?.node;
   if (!Array.isArray(nodes)) {
     const hint = json.format === 'layers-model' ? ' (this is a TF.js layers model, not a graph model)' : '';

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import path from 'node:path';
 import { ASSET_DIR, Assets } from './assets.js';
 import { esc } from './escape.js';
+import { UserError } from '../../core/errors.js';
 import { renderPage } from './page.js';
 import { Results } from './results.js';
 import type { Section } from './section.js';
@@ -52,7 +53,10 @@ export async function buildReportDetailed(resultsDir: string, opts: ReportOption
     } catch (e) {
       // A malformed results file must not take the whole report down.
       const id = build.name.replace(/Section$/, '');
-      sections.push({ id, title: id, paper: '', status: 'failed', reason: `report: cannot render this section (${e instanceof Error ? e.message : String(e)})` });
+      // A JS error here means a results file lacks the fields the section reads: say that,
+      // not the engine's words (TypeError: x.map is not a function).
+      const why = e instanceof UserError ? e.message : 'a results file of this section is malformed or from another version (fields missing or of the wrong type)';
+      sections.push({ id, title: id, paper: '', status: 'failed', reason: `report: cannot render this section: ${why}` });
     }
   }
   const model = res.run?.model;

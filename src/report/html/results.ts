@@ -25,9 +25,14 @@ export class Results {
     const manifest = await readOptional<{ layers?: { name: string; shape?: number[]; rf?: { size?: number } }[]; model?: { input?: { width?: number } } }>(
       path.join(abs, 'sweep', 'manifest.json'),
     );
-    const layers = manifest?.layers ?? [];
-    const geometry = layers.map((l) => ({ name: l.name, ...(typeof l.rf?.size === 'number' ? { rf: l.rf.size } : {}), ...(l.shape ? { shape: l.shape, vector: l.shape.length === 1 } : {}) }));
-    return new Results(abs, run, layers.map((l) => l.name), geometry, manifest?.model?.input?.width ?? 0);
+    // A hand-edited or foreign manifest must not take the report down: layers only when well-formed.
+    const layers = Array.isArray(manifest?.layers) ? manifest.layers.filter((l) => typeof l?.name === 'string') : [];
+    const geometry = layers.map((l) => ({ name: l.name, ...(typeof l.rf?.size === 'number' ? { rf: l.rf.size } : {}), ...(Array.isArray(l.shape) ? { shape: l.shape, vector: l.shape.length === 1 } : {}) }));
+    // run.json is facelens' own; one without a steps list is not used (sections then read the
+    // analyses' own summaries, as for a folder not written by the demo)
+    const okRun = run !== null && typeof run === 'object' && Array.isArray((run as RunRecord).steps) ? run : undefined;
+    const width = manifest !== null && typeof manifest === 'object' && typeof manifest.model?.input?.width === 'number' ? manifest.model.input.width : 0;
+    return new Results(abs, okRun, layers.map((l) => l.name), geometry, width);
   }
 
   /** The geometry of `names` (those the sweep knows), in the given order. */
