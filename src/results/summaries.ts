@@ -5,10 +5,19 @@
  * more members (every parameter, timings, file paths) than readers rely on.
  */
 
+export interface CorrespondenceCell {
+  layer: string;
+  delta_mean: number | null;
+  delta_std: number | null;
+  exclude_mean?: number | null;
+  exclude_std?: number | null;
+  zeroFraction?: number | null;
+}
+
 export interface CorrespondenceSummary {
-  parameters?: { model?: string; layers?: string[]; maskShape?: string; fill?: string; randomMasks?: { draws?: number; seed?: string; placement?: string }; delta?: string; signZeroRule?: { main?: string } };
+  parameters?: { model?: string; layers?: string[]; maskShape?: string; fill?: string; randomMasks?: { draws?: number; seed?: string; placement?: string }; delta?: string; signZeroRule?: { main?: string; mainMeaning?: string; alsoReported?: string } };
   images?: string[];
-  rows?: { mask: string; layers: { layer: string; delta_mean: number | null; delta_std: number | null }[] }[];
+  rows?: { mask: string; layers: CorrespondenceCell[] }[];
 }
 
 export interface VerifySummary {
@@ -39,8 +48,8 @@ export interface InvarianceSummary {
     appliedTo?: string;
   };
   images?: { id: string }[];
-  transforms?: { transform: string; unit: string; values: number[]; layers: { layer: string; mean: (number | null)[] }[] }[];
-  betweenImages?: { layer: string; mean: number | null }[];
+  transforms?: { transform: string; unit: string; values: number[]; layers: { layer: string; mean: (number | null)[]; std?: (number | null)[] }[] }[];
+  betweenImages?: { layer: string; mean: number | null; std?: number | null }[];
 }
 
 export interface MaximizeSummary {
@@ -80,4 +89,17 @@ export interface SimilaritySummary {
   redundant?: { i: number; j: number; s: number }[];
   independent?: { neuron: number; meanSimilarity: number }[];
   dead?: number[];
+  order?: number[];
+}
+
+export interface YawScore {
+  r2: number;
+  mae: number;
+}
+export interface YawSummary {
+  command: 'yaw';
+  parameters?: { model?: string; headPose?: string; metric?: string; ks?: number[]; folds?: number; seed?: string; frontal?: string; turned?: string; dataset?: { root?: string } };
+  faces?: number;
+  yawStats?: { median_abs: number; frontal: number; turned: number; between: number };
+  layers?: { layer: string; dims: number; yaw: { nested: YawScore }; pitch: { nested: YawScore }; frontalTurned: { nested_accuracy: number; majority_baseline: number } | string }[];
 }

@@ -11,20 +11,8 @@ import { esc, num } from '../escape.js';
 import { TABLE_I, vggEquivalents } from '../paper.js';
 import type { Results } from '../results.js';
 import { explorer, figure, table, type Section } from '../section.js';
+import type { CorrespondenceCell as Cell, CorrespondenceSummary as CorrSummary } from '../../../results/summaries.js';
 
-interface Cell {
-  layer: string;
-  delta_mean: number | null;
-  delta_std: number | null;
-  exclude_mean?: number | null;
-  exclude_std?: number | null;
-  zeroFraction?: number | null;
-}
-interface CorrSummary {
-  parameters?: { model?: string; layers?: string[]; maskShape?: string; fill?: string; randomMasks?: { draws?: number; seed?: string; placement?: string }; delta?: string; signZeroRule?: { main?: string; mainMeaning?: string; alsoReported?: string } };
-  images?: string[];
-  rows?: { mask: string; layers: Cell[] }[];
-}
 
 const PARTS = ['left_eye', 'right_eye', 'nose', 'mouth'];
 /** Above this fraction of zero eps entries, the sign(0) = 0 Delta is dominated by 0-vs-0 matches. */

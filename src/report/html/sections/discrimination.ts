@@ -5,12 +5,8 @@ import { esc, num, pct } from '../escape.js';
 import { TABLE_II, vggEquivalents } from '../paper.js';
 import type { Results } from '../results.js';
 import { explorer, figure, table, type Section } from '../section.js';
+import type { VerifySummary } from '../../../results/summaries.js';
 
-interface VerifySummary {
-  parameters?: { model?: string; dataset?: { kind?: string; root?: string; pairs?: number; folds?: number }; similarity?: string; flip?: unknown; protocol?: string };
-  layers?: { layer: string; dims: number; accuracy_mean: number; accuracy_std: number; auc: number; 'tar_at_far_1e-3': number }[];
-  pairs?: { used: number; dropped: number; folds: number };
-}
 
 export async function discriminationSection(res: Results, assets: Assets): Promise<Section> {
   const base = { id: 'discrimination', title: 'Discrimination: verification accuracy per layer', paper: 'paper Sec. IV-A (feature discrimination), Table II' };

@@ -5,6 +5,7 @@ import { esc, num } from '../escape.js';
 import { vggEquivalents } from '../paper.js';
 import type { Results } from '../results.js';
 import { explorer, figure, type Section } from '../section.js';
+import type { AtlasSummary } from '../../../results/summaries.js';
 
 /** What the paper's Fig. 3 shows per VGGFace layer. */
 const FIG3: Record<string, string> = {
@@ -17,17 +18,6 @@ const FIG3: Record<string, string> = {
   fc7: 'whole-face attributes (vector layer, no spatial patch)',
 };
 
-interface AtlasSummary {
-  model?: string;
-  layer?: { name: string; shape?: number[]; rf?: { size: number; stride: number } };
-  neurons?: number[];
-  neuronSelection?: string;
-  n?: number;
-  mode?: string;
-  dataset?: { kind?: string; items?: number };
-  perNeuron?: { neuron: number; variance?: number; topValue?: number }[];
-  layout?: { tsne?: { seed?: number } };
-}
 
 /** Mosaics shown per layer. */
 export const MOSAICS_PER_LAYER = 3;

@@ -10,20 +10,8 @@ import { esc } from '../escape.js';
 import { mappingText, vggEquivalents } from '../paper.js';
 import type { Results } from '../results.js';
 import { explorer, figure, type Section } from '../section.js';
+import type { InvarianceSummary as InvSummary } from '../../../results/summaries.js';
 
-interface InvSummary {
-  parameters?: {
-    model?: string;
-    layers?: string[];
-    transforms?: Record<string, { values: number[]; unit: string; mapping?: string }>;
-    borderFill?: string;
-    distance?: string;
-    appliedTo?: string;
-  };
-  images?: { id: string }[];
-  transforms?: { transform: string; unit: string; values: number[]; layers: { layer: string; mean: (number | null)[]; std?: (number | null)[] }[] }[];
-  betweenImages?: { layer: string; mean: number | null; std?: number | null }[];
-}
 
 const TITLES: Record<string, string> = { translate_y: 'vertical translation (px)', rotate: 'in-plane rotation (deg)', scale: 'scale (x)' };
 const IDENTITY: Record<string, number> = { translate_y: 0, rotate: 0, scale: 1 };

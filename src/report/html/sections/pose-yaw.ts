@@ -1,21 +1,10 @@
 /** Pose without CFP (the yaw probe's summary in pose/): how much head yaw / pitch each layer carries. */
+import type { YawSummary } from '../../../results/summaries.js';
 import type { ChartSpec } from '../../../figures/plot.js';
 import type { Assets } from '../assets.js';
 import { esc, num, pct } from '../escape.js';
 import type { Results } from '../results.js';
 import { explorer, figure, table, type Section } from '../section.js';
-
-interface Score {
-  r2: number;
-  mae: number;
-}
-export interface YawSummary {
-  command: 'yaw';
-  parameters?: { model?: string; headPose?: string; metric?: string; ks?: number[]; folds?: number; seed?: string; frontal?: string; turned?: string; dataset?: { root?: string } };
-  faces?: number;
-  yawStats?: { median_abs: number; frontal: number; turned: number; between: number };
-  layers?: { layer: string; dims: number; yaw: { nested: Score }; pitch: { nested: Score }; frontalTurned: { nested_accuracy: number; majority_baseline: number } | string }[];
-}
 
 export async function poseYawSection(s: YawSummary, assets: Assets, base: { id: string; title: string; paper: string }): Promise<Section> {
   const L = s.layers ?? [];

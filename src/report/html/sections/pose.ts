@@ -1,12 +1,12 @@
 /** Pose (paper Sec. IV-A "How to deal with pose", Fig. 6): frontal/profile k-NN accuracy per layer. */
 import type { ChartSpec } from '../../../figures/plot.js';
 import type { Assets } from '../assets.js';
-import type { PoseSummary } from '../../../results/summaries.js';
+import type { PoseSummary, YawSummary } from '../../../results/summaries.js';
 import { esc, pct } from '../escape.js';
 import { vggEquivalents } from '../paper.js';
 import type { Results } from '../results.js';
 import { explorer, figure, table, type Section } from '../section.js';
-import { poseYawSection, type YawSummary } from './pose-yaw.js';
+import { poseYawSection } from './pose-yaw.js';
 
 export async function poseSection(res: Results, assets: Assets): Promise<Section> {
   const base = { id: 'pose', title: 'Pose: frontal vs profile per layer', paper: 'paper Sec. IV-A (how to deal with pose), Fig. 6' };

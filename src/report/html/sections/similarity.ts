@@ -13,19 +13,8 @@ import { esc, num } from '../escape.js';
 import { TABLE_III, vggEquivalents } from '../paper.js';
 import type { Results } from '../results.js';
 import { explorer, figure, table, type Section } from '../section.js';
+import type { SimilaritySummary as SimSummary } from '../../../results/summaries.js';
 
-interface SimSummary {
-  parameters?: { model?: string; n?: number; formula?: string; ordering?: string; zeroDenominatorRule?: string };
-  layer?: string;
-  neurons?: number;
-  images?: number;
-  n?: number;
-  meanOffDiagonal?: number;
-  redundant?: { i: number; j: number; s: number }[];
-  independent?: { neuron: number; meanSimilarity: number }[];
-  dead?: number[];
-  order?: number[];
-}
 
 /** Off-diagonal entries of S outside [0, 1] (NaN counts as outside). */
 export function outsideUnitRange(S: ArrayLike<number>, n: number): { outside: number; total: number } {
