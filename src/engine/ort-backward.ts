@@ -8,21 +8,19 @@
  * Graph outputs: `facelens_grad` (NCHW, as the input), the probe tensor (its forward value) and
  * any `capture` tensors, all from the same forward pass.
  *
- * Backward rules: Conv -> flipped-kernel Conv (stride 1, group 1, when its pads are valid) or
- * ConvTranspose with the same weights; MaxPool -> MaxPool with Indices, then MaxUnpool
- * (non-overlapping windows) or ScatterElements(add) (overlapping windows: a cell that wins two
- * windows gets both gradients); ORT's MaxPool picks the first maximum of a window in row-major
- * order, as TfGraph's MaxPoolGrad does. Rectifiers: see tf-relu-rules.ts. Ops outside the list
+ * The per-op rules (and the ops covered) are the table in ort-backward-rules.ts; ops outside it
  * raise UnsupportedOpError (the caller falls back to TfGraph).
  *
  * Static shapes (batch 1) come from `inferShapes` (one ORT run of the forward graph).
  */
 import ort from 'onnxruntime-node';
-import {
-  attr, attrFloat, attrInt, attrInts, attrString, decodeModel, encodeAttr, encodeModel, resolvePads, tensorValues, TensorDataType,
-  type ModelProto, type NodeProto, type TensorProto,
-} from './onnx-proto.js';
+import { attr, decodeModel, encodeModel, TensorDataType, type ModelProto, type NodeProto, type TensorProto } from './onnx-proto.js';
+import { Gen, UnsupportedOpError } from './ort-backward-gen.js';
+import { BACKWARD_RULES, type BackwardContext } from './ort-backward-rules.js';
 import type { ReluRule } from './tf-relu-rules.js';
+
+export { UnsupportedOpError } from './ort-backward-gen.js';
+export { BACKWARD_OPS } from './ort-backward-rules.js';
 
 export type UpstreamKind = 'mask' | 'value-mask' | 'channel-max';
 
@@ -31,18 +29,6 @@ export const BACKWARD_IO = {
   mask: 'facelens_mask',
   channel: 'facelens_channel',
 } as const;
-
-/** An op (or an op configuration) the backward-graph generator does not cover. */
-export class UnsupportedOpError extends Error {
-  constructor(
-    readonly op: string,
-    readonly nodeName: string,
-    detail = '',
-  ) {
-    super(`backward graph: unsupported op "${op}" (node ${nodeName})${detail ? `: ${detail}` : ''}`);
-    this.name = 'UnsupportedOpError';
-  }
-}
 
 export interface BackwardSpec {
   /** The graph input to differentiate with respect to. */
@@ -119,59 +105,6 @@ export async function inferShapes(bytes: Uint8Array, input: string, inputDims: n
     await session.release();
   }
 }
-
-/** Explicit [begin..., end...] pads of a Conv / pool node (auto_pad resolved with the input shape). */
-function explicitPads(n: NodeProto, inHW: number[], k: number[], s: number[], d: number[]): number[] {
-  return resolvePads(n, inHW, k.map((ki, i) => (ki - 1) * d[i] + 1), s);
-}
-
-class Gen {
-  readonly nodes: NodeProto[] = [];
-  readonly inits: TensorProto[] = [];
-  private count = 0;
-  private zeroName?: string;
-
-  constructor(private readonly existing: Set<string>) {}
-
-  fresh(p: string): string {
-    let name: string;
-    do name = `bw/${p}_${++this.count}`;
-    while (this.existing.has(name));
-    return name;
-  }
-
-  node(op: string, inputs: string[], attrs: Record<string, number | number[] | string> = {}, nOut = 1): string[] {
-    const outs = Array.from({ length: nOut }, () => this.fresh(op.toLowerCase()));
-    const attribute = Object.entries(attrs).map(([name, v]) => encodeAttr(name, v, name.startsWith('alpha') || name === 'beta' || name === 'epsilon'));
-    this.nodes.push({ opType: op, name: outs[0], input: inputs, output: outs, attribute });
-    return outs;
-  }
-
-  one(op: string, inputs: string[], attrs: Record<string, number | number[] | string> = {}): string {
-    return this.node(op, inputs, attrs)[0];
-  }
-
-  floats(dims: number[], values: Float32Array, p = 'const'): string {
-    const name = this.fresh(p);
-    const copy = new Float32Array(values);
-    this.inits.push({ name, dims, dataType: TensorDataType.FLOAT, rawData: new Uint8Array(copy.buffer) });
-    return name;
-  }
-
-  ints(values: number[], dims = [values.length]): string {
-    const name = this.fresh('i64');
-    const buf = new BigInt64Array(values.map((v) => BigInt(v)));
-    this.inits.push({ name, dims, dataType: TensorDataType.INT64, rawData: new Uint8Array(buf.buffer) });
-    return name;
-  }
-
-  get zero(): string {
-    this.zeroName ??= this.floats([], new Float32Array([0]), 'zero');
-    return this.zeroName;
-  }
-}
-
-const prod = (a: number[]) => a.reduce((x, y) => x * y, 1);
 
 /** Builds the forward + backward ONNX model (bytes) for `spec`; `shapes` from inferShapes. */
 export function buildBackwardModel(bytes: Uint8Array, spec: BackwardSpec, shapes: Map<string, number[]>): Uint8Array {
@@ -255,253 +188,35 @@ export function buildBackwardModel(bytes: Uint8Array, spec: BackwardSpec, shapes
     grads.set(v, [s]);
     return s;
   };
-  /** Sums gv over the axes where `inShape` was broadcast to `outShape`. */
-  const unbroadcast = (gv: string, inShape: number[], outShape: number[]): string => {
-    if (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i])) return gv;
-    const off = outShape.length - inShape.length;
-    const axes: number[] = [];
-    outShape.forEach((d, i) => {
-      const di = i < off ? 1 : inShape[i - off];
-      if (di === 1 && d !== 1) axes.push(i);
-    });
-    let r = axes.length ? g.one('ReduceSum', [gv, g.ints(axes)], { keepdims: 1 }) : gv;
-    if (off !== 0) r = g.one('Reshape', [r, g.ints([-1, ...inShape.slice(1)])]);
-    return r;
-  };
-  const rule = spec.rule;
-  /**
-   * Rectifier backward; `slope` = undefined (ReLU), a number, or a slope tensor name. The mask
-   * x > 0 is read from `m` (ReLU: its output, since y > 0 iff x > 0, which leaves ORT free to fuse
-   * the forward Conv + Relu).
-   */
-  const rectifier = (m: string, gv: string, slope: number | string | undefined): string => {
-    const pos = g.one('Greater', [m, g.zero]);
-    const deriv = (): string => {
-      const s = typeof slope === 'number' ? g.floats([], new Float32Array([slope])) : slope!;
-      return g.one('Where', [pos, g.floats([], new Float32Array([1])), s]);
-    };
-    if (rule === 'gradient') return slope === undefined ? g.one('Where', [pos, gv, g.zero]) : g.one('Mul', [gv, deriv()]);
-    if (rule === 'deconv') {
-      if (slope === undefined) return g.one('Relu', [gv]);
-      if (typeof slope === 'number') return g.one('LeakyRelu', [gv], { alpha: slope });
-      return g.one('PRelu', [gv, slope]);
-    }
-    const r = g.one('Relu', [gv]);
-    return slope === undefined ? g.one('Where', [pos, r, g.zero]) : g.one('Mul', [r, deriv()]);
-  };
-
   for (const i of [...onPath].reverse()) {
     const n = all[i];
     const op = n.opType ?? '';
     const label = nodeName(n);
-    const unsupported = (detail = '') => new UnsupportedOpError(op, label, detail);
     if (n.domain && n.domain !== 'ai.onnx') throw new UnsupportedOpError(`${n.domain}.${op}`, label);
     const out = n.output![0];
     const gy = gradOf(out);
     if (!gy) continue;
+    const backward = Object.hasOwn(BACKWARD_RULES, op) ? BACKWARD_RULES[op] : undefined;
+    if (!backward) throw new UnsupportedOpError(op, label);
     const ins = n.input ?? [];
-    const x = ins[0];
-    switch (op) {
-      case 'Relu':
-        addGrad(x, rectifier(out, gy, undefined));
-        break;
-      case 'LeakyRelu':
-        addGrad(x, rectifier(x, gy, attrFloat(n, 'alpha') ?? 0.01));
-        break;
-      case 'PRelu':
-        if (dep.has(ins[1])) throw unsupported('input-dependent slope');
-        addGrad(x, rectifier(x, gy, ins[1]));
-        break;
-      case 'Identity':
-      case 'Dropout':
-        addGrad(x, gy);
-        break;
-      case 'Flatten':
-      case 'Reshape':
-      case 'Squeeze':
-      case 'Unsqueeze':
-        addGrad(x, g.one('Reshape', [gy, g.one('Shape', [x])]));
-        break;
-      case 'Transpose': {
-        const perm = attrInts(n, 'perm') ?? shape(x).map((_, k, a) => a.length - 1 - k);
-        const inv = new Array<number>(perm.length);
-        perm.forEach((p, k) => (inv[p] = k));
-        addGrad(x, g.one('Transpose', [gy], { perm: inv }));
-        break;
-      }
-      case 'Conv': {
-        if (dep.has(ins[1])) throw unsupported('input-dependent weights');
-        const xs = shape(x);
-        const ys = shape(out);
-        const wt = constant(ins[1]);
-        const k = attrInts(n, 'kernel_shape') ?? (wt ? (wt.dims ?? []).slice(2).map(Number) : undefined);
-        if (!k || k.length !== 2) throw unsupported('only 2-D convolutions');
-        const s = attrInts(n, 'strides') ?? [1, 1];
-        const d = attrInts(n, 'dilations') ?? [1, 1];
-        const group = attrInt(n, 'group') ?? 1;
-        const pads = explicitPads(n, xs.slice(2), k, s, d);
-        const flipPads = [0, 1].flatMap((e) => [0, 1].map((a) => d[a] * (k[a] - 1) - pads[a + 2 * e]));
-        if ((spec.conv ?? 'auto') === 'auto' && wt && group === 1 && s.every((v) => v === 1) && flipPads.every((p) => p >= 0)) {
-          const w = tensorValues(wt) as Float32Array;
-          const [co, ci, kh, kw] = (wt.dims ?? []).map(Number);
-          const f = new Float32Array(w.length);
-          for (let o = 0; o < co; o++)
-            for (let c = 0; c < ci; c++)
-              for (let h = 0; h < kh; h++)
-                for (let q = 0; q < kw; q++) f[((c * co + o) * kh + h) * kw + q] = w[((o * ci + c) * kh + (kh - 1 - h)) * kw + (kw - 1 - q)];
-          const fw = g.floats([ci, co, kh, kw], f, 'wflip');
-          addGrad(x, g.one('Conv', [gy, fw], { kernel_shape: k, strides: [1, 1], dilations: d, pads: flipPads }));
-        } else {
-          const outPad = [0, 1].map((a) => xs[a + 2] - ((ys[a + 2] - 1) * s[a] + (k[a] - 1) * d[a] + 1 - pads[a] - pads[a + 2]));
-          if (outPad.some((p, a) => p < 0 || p >= Math.max(s[a], d[a]))) throw unsupported(`output_padding ${outPad}`);
-          addGrad(x, g.one('ConvTranspose', [gy, ins[1]], { kernel_shape: k, strides: s, dilations: d, pads, group, output_padding: outPad }));
-        }
-        break;
-      }
-      case 'MaxPool': {
-        const k = attrInts(n, 'kernel_shape')!;
-        const s = attrInts(n, 'strides') ?? k.map(() => 1);
-        const d = attrInts(n, 'dilations') ?? k.map(() => 1);
-        if (k.length !== 2) throw unsupported('only 2-D pooling');
-        if ((attrInt(n, 'storage_order') ?? 0) !== 0) throw unsupported('storage_order 1');
-        const fwd = forward[fwdIndex.get(i)!];
-        const idx = fwd.output && fwd.output.length > 1 && fwd.output[1] ? fwd.output[1] : g.fresh('switches');
-        fwd.output = [out, idx];
-        const pads = explicitPads(n, shape(x).slice(2), k, s, d);
-        const overlap = k.some((kk, a) => (kk - 1) * d[a] + 1 > s[a]) || pads.some((p) => p !== 0);
-        if (!overlap) {
-          addGrad(x, g.one('MaxUnpool', [gy, idx, g.one('Shape', [x])], { kernel_shape: k, strides: s }));
-        } else {
-          const size = g.one('Reshape', [g.one('Size', [x]), g.ints([1])]);
-          const zeros = g.one('ConstantOfShape', [size]);
-          const flat = g.one('ScatterElements', [zeros, g.one('Reshape', [idx, g.ints([-1])]), g.one('Reshape', [gy, g.ints([-1])])], {
-            axis: 0,
-            reduction: 'add',
-          });
-          addGrad(x, g.one('Reshape', [flat, g.one('Shape', [x])]));
-        }
-        break;
-      }
-      case 'AveragePool': {
-        const k = attrInts(n, 'kernel_shape')!;
-        const s = attrInts(n, 'strides') ?? k.map(() => 1);
-        const d = attrInts(n, 'dilations') ?? k.map(() => 1);
-        if (k.length !== 2) throw unsupported('only 2-D pooling');
-        const xs = shape(x);
-        const ys = shape(out);
-        const pads = explicitPads(n, xs.slice(2), k, s, d);
-        if (pads.some((p) => p !== 0) && (attrInt(n, 'count_include_pad') ?? 0) === 0) throw unsupported('padding without count_include_pad');
-        const C = xs[1];
-        const w = g.floats([C, 1, k[0], k[1]], new Float32Array(C * k[0] * k[1]).fill(1 / (k[0] * k[1])), 'avgw');
-        const outPad = [0, 1].map((a) => xs[a + 2] - ((ys[a + 2] - 1) * s[a] + (k[a] - 1) * d[a] + 1 - pads[a] - pads[a + 2]));
-        if (outPad.some((p, a) => p < 0 || p >= Math.max(s[a], d[a]))) throw unsupported(`ceil_mode / output_padding ${outPad}`);
-        addGrad(x, g.one('ConvTranspose', [gy, w], { kernel_shape: k, strides: s, dilations: d, pads, group: C, output_padding: outPad }));
-        break;
-      }
-      case 'GlobalAveragePool': {
-        const xs = shape(x);
-        const scale = g.floats([], new Float32Array([1 / prod(xs.slice(2))]));
-        addGrad(x, g.one('Mul', [g.one('Expand', [gy, g.one('Shape', [x])]), scale]));
-        break;
-      }
-      case 'ReduceMean':
-      case 'ReduceSum': {
-        const xs = shape(x);
-        let axes = attrInts(n, 'axes');
-        if (!axes && ins[1]) {
-          const t = constant(ins[1]);
-          if (!t) throw unsupported('axes not constant');
-          axes = Array.from(tensorValues(t) as number[]);
-        }
-        axes = (axes ?? xs.map((_, a) => a)).map((a) => (a < 0 ? a + xs.length : a)).sort((a, b) => a - b);
-        if (axes.length === 0 && (attrInt(n, 'noop_with_empty_axes') ?? 0) === 1) {
-          addGrad(x, gy);
-          break;
-        }
-        let gv = gy;
-        if ((attrInt(n, 'keepdims') ?? 1) === 0) gv = g.one('Unsqueeze', [gv, g.ints(axes)]);
-        gv = g.one('Expand', [gv, g.one('Shape', [x])]);
-        if (op === 'ReduceMean') gv = g.one('Mul', [gv, g.floats([], new Float32Array([1 / prod(axes.map((a) => xs[a]))]))]);
-        addGrad(x, gv);
-        break;
-      }
-      case 'Add':
-      case 'Sub': {
-        const ys = shape(out);
-        if (dep.has(ins[0])) addGrad(ins[0], unbroadcast(gy, shape(ins[0]), ys));
-        if (dep.has(ins[1])) addGrad(ins[1], unbroadcast(op === 'Sub' ? g.one('Neg', [gy]) : gy, shape(ins[1]), ys));
-        break;
-      }
-      case 'Mul': {
-        const ys = shape(out);
-        if (dep.has(ins[0])) addGrad(ins[0], unbroadcast(g.one('Mul', [gy, ins[1]]), shape(ins[0]), ys));
-        if (dep.has(ins[1])) addGrad(ins[1], unbroadcast(g.one('Mul', [gy, ins[0]]), shape(ins[1]), ys));
-        break;
-      }
-      case 'Div': {
-        if (dep.has(ins[1])) throw unsupported('input-dependent divisor');
-        addGrad(x, unbroadcast(g.one('Div', [gy, ins[1]]), shape(x), shape(out)));
-        break;
-      }
-      case 'BatchNormalization': {
-        const [sc, , , va] = [1, 2, 3, 4].map((k) => constant(ins[k]));
-        if (!sc || !va) throw unsupported('scale / variance not constant');
-        const scale = tensorValues(sc) as Float32Array;
-        const v = tensorValues(va) as Float32Array;
-        const eps = attrFloat(n, 'epsilon') ?? 1e-5;
-        const f = scale.map((a, c) => a / Math.sqrt(v[c] + eps));
-        const rank = shape(x).length;
-        addGrad(x, g.one('Mul', [gy, g.floats([f.length, ...new Array<number>(Math.max(0, rank - 2)).fill(1)], f, 'bnscale')]));
-        break;
-      }
-      case 'Gemm': {
-        if (dep.has(ins[1])) throw unsupported('input-dependent B');
-        if ((attrInt(n, 'transA') ?? 0) !== 0) throw unsupported('transA 1');
-        const transB = attrInt(n, 'transB') ?? 0;
-        addGrad(x, g.one('Gemm', [gy, ins[1]], { alpha: attrFloat(n, 'alpha') ?? 1, transB: 1 - transB }));
-        break;
-      }
-      case 'MatMul': {
-        if (dep.has(ins[1])) throw unsupported('input-dependent right operand');
-        const bs = constant(ins[1])?.dims?.map(Number);
-        if (!bs || bs.length !== 2) throw unsupported('right operand must be a constant matrix');
-        addGrad(x, g.one('MatMul', [gy, g.one('Transpose', [ins[1]], { perm: [1, 0] })]));
-        break;
-      }
-      case 'Pad': {
-        const mode = attrString(n, 'mode') ?? 'constant';
-        if (mode !== 'constant') throw unsupported(`mode ${mode}`);
-        const pt = ins[1] ? constant(ins[1]) : undefined;
-        const pads = pt ? Array.from(tensorValues(pt) as number[]) : attrInts(n, 'pads');
-        if (!pads) throw unsupported('pads not constant');
-        if (ins[3]) throw unsupported('axes input');
-        const xs = shape(x);
-        const r = xs.length;
-        if (pads.some((p) => p < 0) || pads[0] !== 0 || pads[r] !== 0) throw unsupported('negative or batch pads');
-        const axes = xs.map((_, a) => a).filter((a) => a > 0 && (pads[a] !== 0 || pads[a + r] !== 0));
-        if (axes.length === 0) addGrad(x, gy);
-        else {
-          const starts = g.ints(axes.map((a) => pads[a]));
-          const ends = g.ints(axes.map((a) => pads[a] + xs[a]));
-          addGrad(x, g.one('Slice', [gy, starts, ends, g.ints(axes)]));
-        }
-        break;
-      }
-      case 'Concat': {
-        const axisRaw = attrInt(n, 'axis')!;
-        const r = shape(out).length;
-        const axis = axisRaw < 0 ? axisRaw + r : axisRaw;
-        let at = 0;
-        for (const v of ins) {
-          const len = shape(v)[axis];
-          if (dep.has(v)) addGrad(v, g.one('Slice', [gy, g.ints([at]), g.ints([at + len]), g.ints([axis])]));
-          at += len;
-        }
-        break;
-      }
-      default:
-        throw unsupported();
-    }
+    const cx: BackwardContext = {
+      g,
+      node: n,
+      op,
+      ins,
+      x: ins[0],
+      out,
+      gy,
+      rule: spec.rule,
+      conv: spec.conv ?? 'auto',
+      forward: forward[fwdIndex.get(i)!],
+      depends: (v) => dep.has(v),
+      shape,
+      constant,
+      addGrad,
+      unsupported: (detail = '') => new UnsupportedOpError(op, label, detail),
+    };
+    backward(cx);
   }
   const gx = gradOf(spec.input) ?? g.one('Mul', [spec.input, g.zero]);
   g.nodes.push({ opType: 'Identity', name: 'bw/grad', input: [gx], output: [BACKWARD_IO.grad], attribute: [] });

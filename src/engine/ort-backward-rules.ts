@@ -1,0 +1,323 @@
+/**
+ * The per-op backward rules of the ONNX Runtime backward graphs (the backward counterpart of the
+ * forward op table `OPS` in tf-ops.ts): for each ONNX op, how to emit the vector-Jacobian
+ * product of one forward node, given the gradient of its first output. ort-backward.ts walks the
+ * input -> probe path in reverse and calls the rule of each node; an op without a rule, or a rule
+ * that meets a configuration it does not cover, raises UnsupportedOpError (the caller then falls
+ * back to TfGraph).
+ *
+ * Conv -> flipped-kernel Conv (stride 1, group 1, when its pads are valid) or ConvTranspose with
+ * the same weights; MaxPool -> MaxPool with Indices, then MaxUnpool (non-overlapping windows) or
+ * ScatterElements(add) (overlapping windows: a cell that wins two windows gets both gradients);
+ * ORT's MaxPool picks the first maximum of a window in row-major order, as TfGraph's MaxPoolGrad
+ * does. Rectifiers follow tf-relu-rules.ts.
+ */
+import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from './onnx-proto.js';
+import type { Gen, UnsupportedOpError } from './ort-backward-gen.js';
+import type { ReluRule } from './tf-relu-rules.js';
+
+/** What a rule sees: the node, its gradient, and the generator's state. */
+export interface BackwardContext {
+  readonly g: Gen;
+  readonly node: NodeProto;
+  readonly op: string;
+  /** The node's inputs; `x` = ins[0]. */
+  readonly ins: string[];
+  readonly x: string;
+  /** The node's first output and its gradient. */
+  readonly out: string;
+  readonly gy: string;
+  readonly rule: ReluRule;
+  /** Conv backward: flipped-kernel Conv where possible ('auto'), or always ConvTranspose. */
+  readonly conv: 'auto' | 'transpose';
+  /** The node's copy in the emitted forward graph (MaxPool adds its Indices output there). */
+  readonly forward: NodeProto;
+  /** Whether a value depends on the differentiated input. */
+  depends(v: string): boolean;
+  /** Static (batch-1) shape of a forward value. */
+  shape(v: string): number[];
+  /** The initializer or Constant-node tensor of that name, if it is one. */
+  constant(name: string | undefined | null): TensorProto | undefined;
+  /** Adds a gradient contribution to `v` (ignored when `v` does not depend on the input). */
+  addGrad(v: string, gv: string): void;
+  unsupported(detail?: string): UnsupportedOpError;
+}
+
+export type BackwardRule = (cx: BackwardContext) => void;
+
+const prod = (a: number[]) => a.reduce((x, y) => x * y, 1);
+
+/** Explicit [begin..., end...] pads of a Conv / pool node (auto_pad resolved with the input shape). */
+function explicitPads(n: NodeProto, inHW: number[], k: number[], s: number[], d: number[]): number[] {
+  return resolvePads(n, inHW, k.map((ki, i) => (ki - 1) * d[i] + 1), s);
+}
+
+/** Kernel, strides and dilations of a 2-D pooling node. */
+function poolWindow(cx: BackwardContext) {
+  const n = cx.node;
+  const k = attrInts(n, 'kernel_shape')!;
+  const s = attrInts(n, 'strides') ?? k.map(() => 1);
+  const d = attrInts(n, 'dilations') ?? k.map(() => 1);
+  if (k.length !== 2) throw cx.unsupported('only 2-D pooling');
+  return { k, s, d };
+}
+
+/** ConvTranspose's output_padding that gives back the input size `xs` from the output size `ys`. */
+function outputPadding(xs: number[], ys: number[], k: number[], s: number[], d: number[], pads: number[]): number[] {
+  return [0, 1].map((a) => xs[a + 2] - ((ys[a + 2] - 1) * s[a] + (k[a] - 1) * d[a] + 1 - pads[a] - pads[a + 2]));
+}
+
+const badOutputPadding = (outPad: number[], s: number[], d: number[]) => outPad.some((p, a) => p < 0 || p >= Math.max(s[a], d[a]));
+
+/** Sums gv over the axes where `inShape` was broadcast to `outShape`. */
+function unbroadcast(g: Gen, gv: string, inShape: number[], outShape: number[]): string {
+  if (inShape.length === outShape.length && inShape.every((d, i) => d === outShape[i])) return gv;
+  const off = outShape.length - inShape.length;
+  const axes: number[] = [];
+  outShape.forEach((d, i) => {
+    const di = i < off ? 1 : inShape[i - off];
+    if (di === 1 && d !== 1) axes.push(i);
+  });
+  let r = axes.length ? g.one('ReduceSum', [gv, g.ints(axes)], { keepdims: 1 }) : gv;
+  if (off !== 0) r = g.one('Reshape', [r, g.ints([-1, ...inShape.slice(1)])]);
+  return r;
+}
+
+/**
+ * Rectifier backward; `slope` = undefined (ReLU), a number, or a slope tensor name. The mask
+ * x > 0 is read from `m` (ReLU: its output, since y > 0 iff x > 0, which leaves ORT free to fuse
+ * the forward Conv + Relu).
+ */
+function rectifier(cx: BackwardContext, m: string, slope: number | string | undefined): string {
+  const { g, gy: gv, rule } = cx;
+  const pos = g.one('Greater', [m, g.zero]);
+  const deriv = (): string => {
+    const s = typeof slope === 'number' ? g.floats([], new Float32Array([slope])) : slope!;
+    return g.one('Where', [pos, g.floats([], new Float32Array([1])), s]);
+  };
+  if (rule === 'gradient') return slope === undefined ? g.one('Where', [pos, gv, g.zero]) : g.one('Mul', [gv, deriv()]);
+  if (rule === 'deconv') {
+    if (slope === undefined) return g.one('Relu', [gv]);
+    if (typeof slope === 'number') return g.one('LeakyRelu', [gv], { alpha: slope });
+    return g.one('PRelu', [gv, slope]);
+  }
+  const r = g.one('Relu', [gv]);
+  return slope === undefined ? g.one('Where', [pos, r, g.zero]) : g.one('Mul', [r, deriv()]);
+}
+
+const passThrough: BackwardRule = (cx) => cx.addGrad(cx.x, cx.gy);
+
+const reshapeBack: BackwardRule = ({ g, x, gy, addGrad }) => addGrad(x, g.one('Reshape', [gy, g.one('Shape', [x])]));
+
+const conv: BackwardRule = (cx) => {
+  const { g, node: n, ins, x, out, gy } = cx;
+  if (cx.depends(ins[1])) throw cx.unsupported('input-dependent weights');
+  const xs = cx.shape(x);
+  const ys = cx.shape(out);
+  const wt = cx.constant(ins[1]);
+  const k = attrInts(n, 'kernel_shape') ?? (wt ? (wt.dims ?? []).slice(2).map(Number) : undefined);
+  if (!k || k.length !== 2) throw cx.unsupported('only 2-D convolutions');
+  const s = attrInts(n, 'strides') ?? [1, 1];
+  const d = attrInts(n, 'dilations') ?? [1, 1];
+  const group = attrInt(n, 'group') ?? 1;
+  const pads = explicitPads(n, xs.slice(2), k, s, d);
+  const flipPads = [0, 1].flatMap((e) => [0, 1].map((a) => d[a] * (k[a] - 1) - pads[a + 2 * e]));
+  if (cx.conv === 'auto' && wt && group === 1 && s.every((v) => v === 1) && flipPads.every((p) => p >= 0)) {
+    const w = tensorValues(wt) as Float32Array;
+    const [co, ci, kh, kw] = (wt.dims ?? []).map(Number);
+    const f = new Float32Array(w.length);
+    for (let o = 0; o < co; o++)
+      for (let c = 0; c < ci; c++)
+        for (let h = 0; h < kh; h++)
+          for (let q = 0; q < kw; q++) f[((c * co + o) * kh + h) * kw + q] = w[((o * ci + c) * kh + (kh - 1 - h)) * kw + (kw - 1 - q)];
+    const fw = g.floats([ci, co, kh, kw], f, 'wflip');
+    cx.addGrad(x, g.one('Conv', [gy, fw], { kernel_shape: k, strides: [1, 1], dilations: d, pads: flipPads }));
+  } else {
+    const outPad = outputPadding(xs, ys, k, s, d, pads);
+    if (badOutputPadding(outPad, s, d)) throw cx.unsupported(`output_padding ${outPad}`);
+    cx.addGrad(x, g.one('ConvTranspose', [gy, ins[1]], { kernel_shape: k, strides: s, dilations: d, pads, group, output_padding: outPad }));
+  }
+};
+
+const maxPool: BackwardRule = (cx) => {
+  const { g, node: n, x, out, gy, forward: fwd } = cx;
+  const { k, s, d } = poolWindow(cx);
+  if ((attrInt(n, 'storage_order') ?? 0) !== 0) throw cx.unsupported('storage_order 1');
+  const idx = fwd.output && fwd.output.length > 1 && fwd.output[1] ? fwd.output[1] : g.fresh('switches');
+  fwd.output = [out, idx];
+  const pads = explicitPads(n, cx.shape(x).slice(2), k, s, d);
+  const overlap = k.some((kk, a) => (kk - 1) * d[a] + 1 > s[a]) || pads.some((p) => p !== 0);
+  if (!overlap) {
+    cx.addGrad(x, g.one('MaxUnpool', [gy, idx, g.one('Shape', [x])], { kernel_shape: k, strides: s }));
+  } else {
+    const size = g.one('Reshape', [g.one('Size', [x]), g.ints([1])]);
+    const zeros = g.one('ConstantOfShape', [size]);
+    const flat = g.one('ScatterElements', [zeros, g.one('Reshape', [idx, g.ints([-1])]), g.one('Reshape', [gy, g.ints([-1])])], {
+      axis: 0,
+      reduction: 'add',
+    });
+    cx.addGrad(x, g.one('Reshape', [flat, g.one('Shape', [x])]));
+  }
+};
+
+const averagePool: BackwardRule = (cx) => {
+  const { g, node: n, x, out, gy } = cx;
+  const { k, s, d } = poolWindow(cx);
+  const xs = cx.shape(x);
+  const ys = cx.shape(out);
+  const pads = explicitPads(n, xs.slice(2), k, s, d);
+  if (pads.some((p) => p !== 0) && (attrInt(n, 'count_include_pad') ?? 0) === 0) throw cx.unsupported('padding without count_include_pad');
+  const C = xs[1];
+  const w = g.floats([C, 1, k[0], k[1]], new Float32Array(C * k[0] * k[1]).fill(1 / (k[0] * k[1])), 'avgw');
+  const outPad = outputPadding(xs, ys, k, s, d, pads);
+  if (badOutputPadding(outPad, s, d)) throw cx.unsupported(`ceil_mode / output_padding ${outPad}`);
+  cx.addGrad(x, g.one('ConvTranspose', [gy, w], { kernel_shape: k, strides: s, dilations: d, pads, group: C, output_padding: outPad }));
+};
+
+const globalAveragePool: BackwardRule = ({ g, x, gy, shape, addGrad }) => {
+  const xs = shape(x);
+  const scale = g.floats([], new Float32Array([1 / prod(xs.slice(2))]));
+  addGrad(x, g.one('Mul', [g.one('Expand', [gy, g.one('Shape', [x])]), scale]));
+};
+
+const reduce: BackwardRule = (cx) => {
+  const { g, node: n, op, ins, x, gy } = cx;
+  const xs = cx.shape(x);
+  let axes = attrInts(n, 'axes');
+  if (!axes && ins[1]) {
+    const t = cx.constant(ins[1]);
+    if (!t) throw cx.unsupported('axes not constant');
+    axes = Array.from(tensorValues(t) as number[]);
+  }
+  axes = (axes ?? xs.map((_, a) => a)).map((a) => (a < 0 ? a + xs.length : a)).sort((a, b) => a - b);
+  if (axes.length === 0 && (attrInt(n, 'noop_with_empty_axes') ?? 0) === 1) {
+    cx.addGrad(x, gy);
+    return;
+  }
+  let gv = gy;
+  if ((attrInt(n, 'keepdims') ?? 1) === 0) gv = g.one('Unsqueeze', [gv, g.ints(axes)]);
+  gv = g.one('Expand', [gv, g.one('Shape', [x])]);
+  if (op === 'ReduceMean') gv = g.one('Mul', [gv, g.floats([], new Float32Array([1 / prod(axes.map((a) => xs[a]))]))]);
+  cx.addGrad(x, gv);
+};
+
+const addSub: BackwardRule = (cx) => {
+  const { g, op, ins, out, gy } = cx;
+  const ys = cx.shape(out);
+  if (cx.depends(ins[0])) cx.addGrad(ins[0], unbroadcast(g, gy, cx.shape(ins[0]), ys));
+  if (cx.depends(ins[1])) cx.addGrad(ins[1], unbroadcast(g, op === 'Sub' ? g.one('Neg', [gy]) : gy, cx.shape(ins[1]), ys));
+};
+
+const mul: BackwardRule = (cx) => {
+  const { g, ins, out, gy } = cx;
+  const ys = cx.shape(out);
+  if (cx.depends(ins[0])) cx.addGrad(ins[0], unbroadcast(g, g.one('Mul', [gy, ins[1]]), cx.shape(ins[0]), ys));
+  if (cx.depends(ins[1])) cx.addGrad(ins[1], unbroadcast(g, g.one('Mul', [gy, ins[0]]), cx.shape(ins[1]), ys));
+};
+
+const div: BackwardRule = (cx) => {
+  const { g, ins, x, out, gy } = cx;
+  if (cx.depends(ins[1])) throw cx.unsupported('input-dependent divisor');
+  cx.addGrad(x, unbroadcast(g, g.one('Div', [gy, ins[1]]), cx.shape(x), cx.shape(out)));
+};
+
+const batchNormalization: BackwardRule = (cx) => {
+  const { g, node: n, ins, x, gy } = cx;
+  const [sc, , , va] = [1, 2, 3, 4].map((k) => cx.constant(ins[k]));
+  if (!sc || !va) throw cx.unsupported('scale / variance not constant');
+  const scale = tensorValues(sc) as Float32Array;
+  const v = tensorValues(va) as Float32Array;
+  const eps = attrFloat(n, 'epsilon') ?? 1e-5;
+  const f = scale.map((a, c) => a / Math.sqrt(v[c] + eps));
+  const rank = cx.shape(x).length;
+  cx.addGrad(x, g.one('Mul', [gy, g.floats([f.length, ...new Array<number>(Math.max(0, rank - 2)).fill(1)], f, 'bnscale')]));
+};
+
+const gemm: BackwardRule = (cx) => {
+  const { g, node: n, ins, x, gy } = cx;
+  if (cx.depends(ins[1])) throw cx.unsupported('input-dependent B');
+  if ((attrInt(n, 'transA') ?? 0) !== 0) throw cx.unsupported('transA 1');
+  const transB = attrInt(n, 'transB') ?? 0;
+  cx.addGrad(x, g.one('Gemm', [gy, ins[1]], { alpha: attrFloat(n, 'alpha') ?? 1, transB: 1 - transB }));
+};
+
+const matMul: BackwardRule = (cx) => {
+  const { g, ins, x, gy } = cx;
+  if (cx.depends(ins[1])) throw cx.unsupported('input-dependent right operand');
+  const bs = cx.constant(ins[1])?.dims?.map(Number);
+  if (!bs || bs.length !== 2) throw cx.unsupported('right operand must be a constant matrix');
+  cx.addGrad(x, g.one('MatMul', [gy, g.one('Transpose', [ins[1]], { perm: [1, 0] })]));
+};
+
+const pad: BackwardRule = (cx) => {
+  const { g, node: n, ins, x, gy } = cx;
+  const mode = attrString(n, 'mode') ?? 'constant';
+  if (mode !== 'constant') throw cx.unsupported(`mode ${mode}`);
+  const pt = ins[1] ? cx.constant(ins[1]) : undefined;
+  const pads = pt ? Array.from(tensorValues(pt) as number[]) : attrInts(n, 'pads');
+  if (!pads) throw cx.unsupported('pads not constant');
+  if (ins[3]) throw cx.unsupported('axes input');
+  const xs = cx.shape(x);
+  const r = xs.length;
+  if (pads.some((p) => p < 0) || pads[0] !== 0 || pads[r] !== 0) throw cx.unsupported('negative or batch pads');
+  const axes = xs.map((_, a) => a).filter((a) => a > 0 && (pads[a] !== 0 || pads[a + r] !== 0));
+  if (axes.length === 0) cx.addGrad(x, gy);
+  else {
+    const starts = g.ints(axes.map((a) => pads[a]));
+    const ends = g.ints(axes.map((a) => pads[a] + xs[a]));
+    cx.addGrad(x, g.one('Slice', [gy, starts, ends, g.ints(axes)]));
+  }
+};
+
+const concat: BackwardRule = (cx) => {
+  const { g, node: n, ins, out, gy } = cx;
+  const axisRaw = attrInt(n, 'axis')!;
+  const r = cx.shape(out).length;
+  const axis = axisRaw < 0 ? axisRaw + r : axisRaw;
+  let at = 0;
+  for (const v of ins) {
+    const len = cx.shape(v)[axis];
+    if (cx.depends(v)) cx.addGrad(v, g.one('Slice', [gy, g.ints([at]), g.ints([at + len]), g.ints([axis])]));
+    at += len;
+  }
+};
+
+/** The backward rule of each supported ONNX op (default domain). */
+export const BACKWARD_RULES: Readonly<Record<string, BackwardRule>> = {
+  Relu: (cx) => cx.addGrad(cx.x, rectifier(cx, cx.out, undefined)),
+  LeakyRelu: (cx) => cx.addGrad(cx.x, rectifier(cx, cx.x, attrFloat(cx.node, 'alpha') ?? 0.01)),
+  PRelu: (cx) => {
+    if (cx.depends(cx.ins[1])) throw cx.unsupported('input-dependent slope');
+    cx.addGrad(cx.x, rectifier(cx, cx.x, cx.ins[1]));
+  },
+  Identity: passThrough,
+  Dropout: passThrough,
+  Flatten: reshapeBack,
+  Reshape: reshapeBack,
+  Squeeze: reshapeBack,
+  Unsqueeze: reshapeBack,
+  Transpose: ({ g, node, x, gy, shape, addGrad }) => {
+    const perm = attrInts(node, 'perm') ?? shape(x).map((_, k, a) => a.length - 1 - k);
+    const inv = new Array<number>(perm.length);
+    perm.forEach((p, k) => (inv[p] = k));
+    addGrad(x, g.one('Transpose', [gy], { perm: inv }));
+  },
+  Conv: conv,
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalAveragePool: globalAveragePool,
+  ReduceMean: reduce,
+  ReduceSum: reduce,
+  Add: addSub,
+  Sub: addSub,
+  Mul: mul,
+  Div: div,
+  BatchNormalization: batchNormalization,
+  Gemm: gemm,
+  MatMul: matMul,
+  Pad: pad,
+  Concat: concat,
+};
+
+/** The ops the backward-graph generator covers. */
+export const BACKWARD_OPS: readonly string[] = Object.keys(BACKWARD_RULES).sort();
