@@ -2,15 +2,15 @@
  * Probe candidates of an arbitrary ONNX model, for `--model file.onnx`:
  *  - tensor shapes from a dry run on ONNX Runtime (batch 1, zero input) with every node output
  *    made a graph output;
- *  - the "main path": tensors that every route from the input to the outputs goes through (in
- *    a topologically ordered graph, tensor t made by node p is one when nothing made before p is
- *    still used after p); branches (residual shortcuts, squeeze-excite) are not on it;
+ *  - the "main path" (main-path.ts): tensors that every route from the input to the outputs goes
+ *    through; branches (residual shortcuts, squeeze-excite) are not on it;
  *  - automatic probes: on the main path, the last tensor of each spatial resolution, plus the
  *    model's first graph output.
  */
 import ort from 'onnxruntime-node';
 import { decodeModel, encodeModel, TensorDataType, type GraphProto } from '../engine/onnx-proto.js';
 import type { ProbeKind, ProbeLayer, ReceptiveField } from './face-model.js';
+import { mainPathNodes } from './main-path.js';
 import { receptiveFields } from './receptive-field.js';
 
 export interface TensorInfo {
@@ -55,36 +55,16 @@ export async function dryRunShapes(onnxBytes: Uint8Array, inputName: string, inp
   }
 }
 
-/** Tensors computed from `input`, in node order, that lie on the main path (see the header). */
+/**
+ * Tensors computed from `input`, in node order, that lie on the main path (main-path.ts): of a
+ * main-path node, its one output read later (or its first output when none is); a node whose
+ * outputs are read by two routes is not a single-tensor cut and gives none.
+ */
 export function mainPathTensors(graph: GraphProto, input: string): string[] {
-  const nodes = graph.node ?? [];
-  const data = new Set([input]);
-  const pos = new Map<string, number>([[input, -1]]);
-  nodes.forEach((n, i) => {
-    if ((n.input ?? []).some((x) => data.has(x))) {
-      for (const o of n.output ?? []) {
-        if (!o) continue;
-        data.add(o);
-        pos.set(o, i);
-      }
-    }
-  });
-  const lastUse = new Map<string, number>();
-  nodes.forEach((n, i) => {
-    for (const x of n.input ?? []) if (data.has(x)) lastUse.set(x, i);
-  });
-  // maxLastBefore[p] = the latest use of any data tensor made before node p
-  const out: string[] = [];
-  let maxLast = lastUse.get(input) ?? -1;
-  nodes.forEach((n, p) => {
-    const made = (n.output ?? []).filter((o) => o && data.has(o));
-    if (made.length > 0 && maxLast <= p) {
-      const used = made.filter((o) => (lastUse.get(o) ?? -1) > p);
-      if (used.length <= 1) out.push(...(used.length === 1 ? used : made.slice(0, 1)));
-    }
-    for (const o of made) maxLast = Math.max(maxLast, lastUse.get(o) ?? -1);
-  });
-  return out;
+  const nodes = (graph.node ?? []).map((n) => ({ inputs: n.input ?? [], outputs: n.output ?? [] }));
+  return mainPathNodes(nodes, input)
+    .filter((m) => m.live.length <= 1)
+    .map((m) => m.live[0] ?? m.made[0]);
 }
 
 export interface ProbeCandidate extends ProbeLayer {

@@ -7,6 +7,7 @@ import { UserError } from '../../core/errors.js';
 import type { ProbeKind } from '../face-model.js';
 import type { ConvertedGraph } from './convert.js';
 import type { TensorValue } from './context.js';
+import { mainPathNodes } from '../main-path.js';
 
 export interface ProbeChoice {
   name: string;
@@ -16,32 +17,11 @@ export interface ProbeChoice {
   kind: ProbeKind;
 }
 
-/**
- * Nodes on every path from the input to the outputs, in topological order: node v is one iff no
- * edge u -> w jumps over it (pos(u) < pos(v) < pos(w)); such an edge would be a path avoiding v.
- */
+/** The input node, then the nodes on every path from it to the outputs (main-path.ts), in topological order. */
 export function mainPath(c: ConvertedGraph): string[] {
-  const fromInput = new Set<string>([c.order.find((n) => n.op === 'Placeholder')!.name]);
-  for (const n of c.order) if ((c.inputsOf.get(n.name) ?? []).some((i) => fromInput.has(i))) fromInput.add(n.name);
-  const nodes = c.order.filter((n) => fromInput.has(n.name));
-  const pos = new Map(nodes.map((n, i) => [n.name, i]));
-  const cover = new Array<number>(nodes.length + 1).fill(0);
-  for (const n of nodes) {
-    const w = pos.get(n.name)!;
-    for (const i of c.inputsOf.get(n.name) ?? []) {
-      const u = pos.get(i);
-      if (u === undefined || w - u < 2) continue;
-      cover[u + 1] += 1;
-      cover[w] -= 1;
-    }
-  }
-  const out: string[] = [];
-  let run = 0;
-  nodes.forEach((n, i) => {
-    run += cover[i];
-    if (run === 0) out.push(n.name);
-  });
-  return out;
+  const input = c.order.find((n) => n.op === 'Placeholder')!.name;
+  const nodes = c.order.map((n) => ({ inputs: c.inputsOf.get(n.name) ?? [], outputs: [n.name] }));
+  return [input, ...mainPathNodes(nodes, input).map((m) => c.order[m.index].name)];
 }
 
 function tensorValue(c: ConvertedGraph, node: string): TensorValue | undefined {
