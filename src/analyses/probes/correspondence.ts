@@ -36,7 +36,6 @@
  *    so eps = 0 there is exact, not rounding.
  *  - Faces where no face / landmarks are detected are left out (parts cannot be placed).
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { seededStream, seedKey } from '../../core/random.js';
 import { UserError } from '../../core/errors.js';
@@ -48,7 +47,7 @@ import { contactSheet } from '../../figures/contact-sheet.js';
 import { layerFeatures } from '../features.js';
 import { correspondenceDelta, type SignZeroRule } from '../metrics/correspondence.js';
 import { meanStd } from '../metrics/matrix.js';
-import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, stageTimer, takeRows, type ProbeRunOptions } from './shared.js';
+import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, stageTimer, probeOutputFiles, type ProbeComputed, takeRows, type ProbeRunOptions } from './shared.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 
 export const PARTS = ['left_eye', 'right_eye', 'nose', 'mouth'] as const;
@@ -288,7 +287,21 @@ export interface CorrespondenceResult {
   files: { summary: string; markdown: string; csv: string; sheet?: string };
 }
 
+/** What the correspondence probe computes, apart from writing it: the result without its files, and what the writer needs. */
+export interface CorrespondenceComputed extends ProbeComputed<CorrespondenceResult> {
+  /** Per face: the original, then each part mask, then each random draw (the contact sheet's rows). */
+  maskedFaces: RgbImage[];
+  layerOrder: string[];
+  settings: { rule: Exclude<SignZeroRule, 'exclude'>; placement: RandomPlacement; draws: number; scale: number; fill: MaskFill };
+}
+
+/** The correspondence probe: compute, then write summary.json, table.md, table.csv and the contact sheet. */
 export async function correspondence(opts: CorrespondenceOptions): Promise<CorrespondenceResult> {
+  return writeCorrespondenceOutputs(await computeCorrespondence(opts), opts);
+}
+
+/** Faces, masks, layer features and the Delta table (data only; nothing is written). */
+export async function computeCorrespondence(opts: CorrespondenceOptions): Promise<CorrespondenceComputed> {
   const timer = stageTimer();
   const layers = selectProbes(opts.model, opts.layers);
   const size = opts.model.alignment.size;
@@ -388,21 +401,8 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
   });
   timer.lap('metrics');
 
-  await mkdir(opts.out, { recursive: true });
-  const files: CorrespondenceResult['files'] = {
-    summary: path.join(opts.out, 'summary.json'),
-    markdown: path.join(opts.out, 'table.md'),
-    csv: path.join(opts.out, 'table.csv'),
-  };
-  if (opts.sheet ?? true) {
-    const captions = ['original', ...PARTS.map((p) => p.replace('_', ' ')), ...plan.random.map((_, d) => `random ${d}`)];
-    files.sheet = path.join(opts.out, 'masked-faces.png');
-    await writeFileAtomic(files.sheet, await contactSheet(images, { columns: perImage, captions: images.map((_, k) => captions[k % perImage]!) }));
-  }
-  timer.lap('plots');
-
   const ids = faces.map((f) => f.item.id);
-  const result: CorrespondenceResult = {
+  const result: CorrespondenceComputed['result'] = {
     images: ids,
     masks: {
       side: plan.side,
@@ -415,50 +415,79 @@ export async function correspondence(opts: CorrespondenceOptions): Promise<Corre
     rows,
     undetected: got.undetected,
     unreadable: got.unreadable,
-    seconds: timer.seconds(),
-    files,
   };
-  await writeProbeSummary(files.summary, 'correspondence', {
-      model: opts.model.name,
-      dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length, used: m },
-      layers: layers.map((l) => l.name),
-      cropSize: size,
-      partCentres: Object.fromEntries(PARTS.map((p) => [p, `mean of 68-point landmarks ${PART_LANDMARKS[p][0]}-${PART_LANDMARKS[p].at(-1)} (0-based iBUG), crop coordinates`])),
-      leftRight: "image left/right: 'left_eye' is the eye on the image's left (the subject's right eye)",
-      maskShape: `square, side = round(k x IOD) = round(${scale} x ${plan.interOcularMedian.toFixed(2)}) = ${plan.side} px, one side for all images and masks; IOD = median eye-centre distance over the images`,
-      maskScale: scale,
-      maskPixels: 'columns round(cx - side/2) .. +side-1 (pixel i spans [i, i+1]), same for rows, clipped to the crop',
-      fill: fillMode === 'grey' ? 'grey (128, 128, 128)' : "each image's own mean colour",
-      randomMasks: {
-        draws,
-        seed: String(seed),
-        placement,
-        rng:
-          placement === 'shared'
-            ? 'seedrandom(`${seed}/draw${d}`): centre = region low + (u, v) x (region high - region low)'
-            : 'seedrandom(`${seed}/image${i}/draw${d}`): centre = region low + (u, v) x (region high - region low)',
-        sameLocationForAllImages: placement === 'shared',
-        note: 'faces are aligned, so a shared random square covers the same facial region in every image (a consistent occlusion itself); per-image placement is the control without correspondence',
-        region: 'bounding box of the per-index mean of the 68 landmarks over the images, square wholly inside; may overlap the parts',
-        pooledRow: "'random' = mean +- population std over the pooled m(m-1) x draws pair distances; draw_means_std = std of the per-draw means",
-      },
-      eps: 'eps_i = x_i - x~_i (original minus occluded) of the flattened layer features',
-      delta: 'mean over ordered pairs i != j of Hamming(sign eps_i, sign eps_j) / feature length, +- population std over pairs (metrics/correspondence.ts)',
-      signZeroRule: {
-        main: rule,
-        mainMeaning: rule === 'zero' ? 'sign(0) = 0 is a third value: 0 vs +-1 mismatch, 0 vs 0 match' : 'sign(0) = +1',
-        alsoReported: "'exclude': positions where either eps is 0 are skipped; distance = mismatches / positions where both are non-zero",
-        zeroTolerance: 0,
-        zeroFraction: 'fraction of all eps entries exactly 0 (units the mask does not reach)',
-      },
-      undetectedFaces: 'left out (part masks need landmarks)',
-    }, result);
+  const layerOrder = layers.map((l) => l.name);
+  const parameters = {
+    model: opts.model.name,
+    dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length, used: m },
+    layers: layerOrder,
+    cropSize: size,
+    partCentres: Object.fromEntries(PARTS.map((p) => [p, `mean of 68-point landmarks ${PART_LANDMARKS[p][0]}-${PART_LANDMARKS[p].at(-1)} (0-based iBUG), crop coordinates`])),
+    leftRight: "image left/right: 'left_eye' is the eye on the image's left (the subject's right eye)",
+    maskShape: `square, side = round(k x IOD) = round(${scale} x ${plan.interOcularMedian.toFixed(2)}) = ${plan.side} px, one side for all images and masks; IOD = median eye-centre distance over the images`,
+    maskScale: scale,
+    maskPixels: 'columns round(cx - side/2) .. +side-1 (pixel i spans [i, i+1]), same for rows, clipped to the crop',
+    fill: fillMode === 'grey' ? 'grey (128, 128, 128)' : "each image's own mean colour",
+    randomMasks: {
+      draws,
+      seed: String(seed),
+      placement,
+      rng:
+        placement === 'shared'
+          ? 'seedrandom(`${seed}/draw${d}`): centre = region low + (u, v) x (region high - region low)'
+          : 'seedrandom(`${seed}/image${i}/draw${d}`): centre = region low + (u, v) x (region high - region low)',
+      sameLocationForAllImages: placement === 'shared',
+      note: 'faces are aligned, so a shared random square covers the same facial region in every image (a consistent occlusion itself); per-image placement is the control without correspondence',
+      region: 'bounding box of the per-index mean of the 68 landmarks over the images, square wholly inside; may overlap the parts',
+      pooledRow: "'random' = mean +- population std over the pooled m(m-1) x draws pair distances; draw_means_std = std of the per-draw means",
+    },
+    eps: 'eps_i = x_i - x~_i (original minus occluded) of the flattened layer features',
+    delta: 'mean over ordered pairs i != j of Hamming(sign eps_i, sign eps_j) / feature length, +- population std over pairs (metrics/correspondence.ts)',
+    signZeroRule: {
+      main: rule,
+      mainMeaning: rule === 'zero' ? 'sign(0) = 0 is a third value: 0 vs +-1 mismatch, 0 vs 0 match' : 'sign(0) = +1',
+      alsoReported: "'exclude': positions where either eps is 0 are skipped; distance = mismatches / positions where both are non-zero",
+      zeroTolerance: 0,
+      zeroFraction: 'fraction of all eps entries exactly 0 (units the mask does not reach)',
+    },
+    undetectedFaces: 'left out (part masks need landmarks)',
+  };
+  return {
+    result,
+    parameters,
+    maskedFaces: images,
+    layerOrder,
+    settings: { rule, placement, draws, scale, fill: fillMode },
+    timer,
+  };
+}
+
+/** Writes what computeCorrespondence found: summary.json, table.md, table.csv and (unless sheet: false) the contact sheet. */
+export async function writeCorrespondenceOutputs(computed: CorrespondenceComputed, opts: Pick<CorrespondenceOptions, 'out' | 'sheet'>): Promise<CorrespondenceResult> {
+  const { maskedFaces: images, layerOrder, timer } = computed;
+  const { rule, placement, draws, scale, fill: fillMode } = computed.settings;
+  const { rows } = computed.result;
+  const { side, random } = computed.result.masks;
+  const m = computed.result.images.length;
+  const perImage = 1 + PARTS.length + random.length;
+  const files: CorrespondenceResult['files'] = {
+    ...(await probeOutputFiles(opts.out)),
+  };
+  if (opts.sheet ?? true) {
+    const captions = ['original', ...PARTS.map((p) => p.replace('_', ' ')), ...random.map((_, d) => `random ${d}`)];
+    files.sheet = path.join(opts.out, 'masked-faces.png');
+    await writeFileAtomic(files.sheet, await contactSheet(images, { columns: perImage, captions: images.map((_, k) => captions[k % perImage]!) }));
+  }
+  timer.lap('plots');
+
+  const result: CorrespondenceResult = { ...computed.result, seconds: timer.seconds(), files };
+  await writeProbeSummary(files.summary, 'correspondence', computed.parameters, result);
 
   const tableRows = rows.filter((r) => !r.mask.includes('#'));
   const name = (r: CorrespondenceRow) => (r.mask === 'random' ? `random, ${placement} position (${draws} draws pooled)` : PART_TITLES[r.mask as Part]);
-  const hdr = ['occlusion', ...layers.map((l) => l.name)];
+  const hdr = ['occlusion', ...layerOrder];
   const md = [
-    `# Correspondence (Table I analogue): Delta per layer, ${m} faces, mask ${plan.side} px (${scale} x IOD), fill ${fillMode}, random masks ${placement === 'shared' ? 'at the same position in every image of a draw' : 'at an independent position per image'}`,
+    `# Correspondence (Table I analogue): Delta per layer, ${m} faces, mask ${side} px (${scale} x IOD), fill ${fillMode}, random masks ${placement === 'shared' ? 'at the same position in every image of a draw' : 'at an independent position per image'}`,
     '',
     `## Delta, sign(0) rule '${rule}' (mean ± std over ordered pairs)`,
     '',

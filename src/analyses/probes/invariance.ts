@@ -13,7 +13,6 @@
  * crop, not on the source photo, so content shifted out of the crop is lost and the uncovered part
  * is border fill.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { SkippedItem } from '../../data/dataset.js';
@@ -26,7 +25,7 @@ import { OrtEngine } from '../../engine/ort-engine.js';
 import { layerFeatures } from '../features.js';
 import { meanStd } from '../metrics/matrix.js';
 import { ZERO_VECTOR_RULE } from '../metrics/cosine.js';
-import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, rangeValues, rowCosineDistance, stageTimer, type ProbeRunOptions } from './shared.js';
+import { collectFaces, csvText, writeProbeSummary, markdownTable, pm, rangeValues, rowCosineDistance, stageTimer, probeOutputFiles, type ProbeComputed, type ProbeRunOptions } from './shared.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 
 export type TransformKind = 'translate_y' | 'rotate' | 'scale';
@@ -126,7 +125,23 @@ export interface InvarianceResult {
   files: { summary: string; markdown: string; csv: string; curvesCsv: string; plots: string[]; examples?: string };
 }
 
+/** What the invariance probe computes, apart from writing it: the result without its files, and what the writer needs. */
+export interface InvarianceComputed extends ProbeComputed<InvarianceResult> {
+  /** The transforms run, in order, with their values. */
+  transforms: { kind: TransformKind; values: number[] }[];
+  border: BorderFill;
+  layerOrder: string[];
+  /** The first usable face (aligned crop): the example sheet shows it under every transform. */
+  firstFace: RgbImage;
+}
+
+/** The invariance probe: compute, then write summary.json, the tables, curves, plots and example sheet. */
 export async function invariance(opts: InvarianceOptions): Promise<InvarianceResult> {
+  return writeInvarianceOutputs(await computeInvariance(opts), opts);
+}
+
+/** Faces, their transformed variants' layer features and the distance curves (data only; nothing is written). */
+export async function computeInvariance(opts: InvarianceOptions): Promise<InvarianceComputed> {
   const timer = stageTimer();
   const layers = selectProbes(opts.model, opts.layers);
   const border = opts.border ?? 'replicate';
@@ -191,17 +206,57 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
     return { layer: l.name, mean: ms.mean, std: ms.std, pairs: ds.length };
   });
   timer.lap('metrics');
+  const result: InvarianceComputed['result'] = {
+    images: got.faces.map((f) => ({ id: f.item.id, crop: f.crop })),
+    transforms: curves,
+    betweenImages: reference,
+    undetected: got.undetected,
+    unreadable: got.unreadable,
+  };
+  const layerOrder = layers.map((l) => l.name);
+  const parameters = {
+    model: opts.model.name,
+    dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length },
+    layers: layerOrder,
+    cropSize: size,
+    transforms: Object.fromEntries(
+      transforms.map((t) => [
+        t.kind,
+        {
+          values: t.values,
+          unit: TRANSFORM_INFO[t.kind].unit,
+          mapping: TRANSFORM_INFO[t.kind].meaning,
+          ...(t.kind === 'translate_y' ? { asFractionOfCrop: t.values.map((v) => Number((v / size).toPrecision(4))) } : {}),
+        },
+      ]),
+    ),
+    appliedTo: `the aligned ${size}x${size} crop, about its centre (${size / 2}, ${size / 2}); output size unchanged`,
+    warp: 'data/align.ts warpAffine, bilinear, pixel centres at i + 0.5',
+    borderFill: border === 'replicate' ? 'replicate: samples outside the crop take the nearest edge pixel' : 'black: samples outside the crop are (0, 0, 0)',
+    distance:
+      'cosine distance 1 - cos(x, x~) of the flattened layer features (C x H x W order), computed as 1/2 |x/|x| - x~/|x~||^2 (exactly 0 for identical features)',
+    zeroVectorRule: ZERO_VECTOR_RULE.replace('cosine with a zero vector', 'zero feature vector'),
+    aggregate: 'mean and population std over images, per transform value',
+    betweenImages: 'reference scale per layer: mean +- population std of the cosine distance between the untransformed faces of different images (all pairs i < j)',
+    alignment: opts.detect === false ? 'none (centre crop)' : opts.model.alignment,
+    undetectedFaces: 'centre crop of the image',
+  };
+  return { result, parameters, transforms, border, layerOrder, firstFace: got.faces[0]!.face, timer };
+}
 
-  await mkdir(opts.out, { recursive: true });
+/** Writes what computeInvariance found: summary.json, table.md, table.csv, curves.csv and (unless plots: false) the plots and example sheet. */
+export async function writeInvarianceOutputs(computed: InvarianceComputed, opts: Pick<InvarianceOptions, 'out' | 'plots' | 'model'>): Promise<InvarianceResult> {
+  const { transforms, border, layerOrder, timer } = computed;
+  const curves = computed.result.transforms;
+  const reference = computed.result.betweenImages;
+  const nImg = computed.result.images.length;
+  const size = opts.model.alignment.size;
   const files: InvarianceResult['files'] = {
-    summary: path.join(opts.out, 'summary.json'),
-    markdown: path.join(opts.out, 'table.md'),
-    csv: path.join(opts.out, 'table.csv'),
+    ...(await probeOutputFiles(opts.out)),
     curvesCsv: path.join(opts.out, 'curves.csv'),
     plots: [],
   };
-  const ids = got.faces.map((f) => f.item.id);
-  const layerOrder = layers.map((l) => l.name);
+  const ids = computed.result.images.map((im) => im.id);
 
   if (opts.plots ?? true) {
     for (const c of curves) {
@@ -230,7 +285,7 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
         x: { field: 'value', title: info.title },
         y: { field: 'distance', title: 'cosine distance' },
         series: { field: 'image', title: 'image' },
-        facet: { field: 'layer', title: 'layer', columns: Math.min(4, layers.length) },
+        facet: { field: 'layer', title: 'layer', columns: Math.min(4, layerOrder.length) },
         width: 220,
         height: 160,
       });
@@ -244,7 +299,7 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
     const blank = rgbImage(size, size, new Uint8Array(size * size * 3).fill(245));
     const tiles: RgbImage[] = [];
     const captions: string[] = [];
-    const first = got.faces[0]!.face;
+    const first = computed.firstFace;
     for (const t of transforms) {
       for (let k = 0; k < cols; k++) {
         const v = t.values[k];
@@ -257,43 +312,8 @@ export async function invariance(opts: InvarianceOptions): Promise<InvarianceRes
   }
   timer.lap('plots');
 
-  const seconds = timer.seconds();
-  const result: InvarianceResult = {
-    images: got.faces.map((f) => ({ id: f.item.id, crop: f.crop })),
-    transforms: curves,
-    betweenImages: reference,
-    undetected: got.undetected,
-    unreadable: got.unreadable,
-    seconds,
-    files,
-  };
-  await writeProbeSummary(files.summary, 'invariance', {
-      model: opts.model.name,
-      dataset: { kind: opts.dataset.kind, root: opts.dataset.root, images: opts.dataset.items.length },
-      layers: layerOrder,
-      cropSize: size,
-      transforms: Object.fromEntries(
-        transforms.map((t) => [
-          t.kind,
-          {
-            values: t.values,
-            unit: TRANSFORM_INFO[t.kind].unit,
-            mapping: TRANSFORM_INFO[t.kind].meaning,
-            ...(t.kind === 'translate_y' ? { asFractionOfCrop: t.values.map((v) => Number((v / size).toPrecision(4))) } : {}),
-          },
-        ]),
-      ),
-      appliedTo: `the aligned ${size}x${size} crop, about its centre (${size / 2}, ${size / 2}); output size unchanged`,
-      warp: 'data/align.ts warpAffine, bilinear, pixel centres at i + 0.5',
-      borderFill: border === 'replicate' ? 'replicate: samples outside the crop take the nearest edge pixel' : 'black: samples outside the crop are (0, 0, 0)',
-      distance:
-        'cosine distance 1 - cos(x, x~) of the flattened layer features (C x H x W order), computed as 1/2 |x/|x| - x~/|x~||^2 (exactly 0 for identical features)',
-      zeroVectorRule: ZERO_VECTOR_RULE.replace('cosine with a zero vector', 'zero feature vector'),
-      aggregate: 'mean and population std over images, per transform value',
-      betweenImages: 'reference scale per layer: mean +- population std of the cosine distance between the untransformed faces of different images (all pairs i < j)',
-      alignment: opts.detect === false ? 'none (centre crop)' : opts.model.alignment,
-      undetectedFaces: 'centre crop of the image',
-    }, result);
+  const result: InvarianceResult = { ...computed.result, seconds: timer.seconds(), files };
+  await writeProbeSummary(files.summary, 'invariance', computed.parameters, result);
 
   const md: string[] = [
     `# Invariance (Fig. 4 analogue): mean ± std cosine distance to the untransformed face over ${nImg} image(s)`,

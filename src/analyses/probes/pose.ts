@@ -19,7 +19,6 @@
  * profiles, and the crop style alone can separate the classes; `detect: false` (centre-crop every
  * image) removes it.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
@@ -32,7 +31,7 @@ import { datasetFingerprint, shardRange } from '../../cluster/shard.js';
 import { firstDifference } from '../../cluster/shard-set.js';
 import type { ProbeLayer } from '../../models/face-model.js';
 import { FEATURE_STORE_FORMAT, writeFeatureStore, type FeatureStore, type FeatureStoreManifest } from '../feature-store.js';
-import { collectFaces, csvText, writeProbeSummary, markdownTable, selectItems, stageTimer, takeRows, type ProbeRunOptions } from './shared.js';
+import { collectFaces, csvText, writeProbeSummary, markdownTable, selectItems, stageTimer, probeOutputFiles, type ProbeComputed, takeRows, type ProbeRunOptions } from './shared.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { seedKey } from '../../core/random.js';
 
@@ -239,14 +238,9 @@ function poseChart(res: PoseKnnResult, layerOrder: string[]): ChartSpec {
 }
 
 /** What the pose probe computes, apart from writing it: the result without its files, and what the writer records. */
-export interface PoseComputed {
-  result: Omit<PoseResult, 'files' | 'seconds'>;
-  /** Every parameter of the run (summary.json's `parameters`). */
-  parameters: Record<string, unknown>;
+export interface PoseComputed extends ProbeComputed<PoseResult> {
   knnOpts: Required<PoseKnnOptions>;
   layerOrder: string[];
-  /** Stage times so far (align, features, metrics); the writer adds its own. */
-  timer: ReturnType<typeof stageTimer>;
 }
 
 /** The pose probe: compute, then write summary.json, table.md, table.csv and the plot. */
@@ -325,11 +319,8 @@ export async function writePoseOutputs(c: PoseComputed, opts: Pick<PoseOptions, 
   const { classNames } = c.result;
   const res = c.result;
   const centreUndetected = c.result.crops.centreUndetected;
-  await mkdir(opts.out, { recursive: true });
   const files: PoseResult['files'] = {
-    summary: path.join(opts.out, 'summary.json'),
-    markdown: path.join(opts.out, 'table.md'),
-    csv: path.join(opts.out, 'table.csv'),
+    ...(await probeOutputFiles(opts.out)),
   };
   if (opts.plots ?? true) {
     const base = path.join(opts.out, 'plot-accuracy');

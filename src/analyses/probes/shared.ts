@@ -3,6 +3,8 @@
  * a stated fallback for detector misses, selecting dataset items, a cosine distance that is exactly
  * 0 for identical vectors, number-range parsing, and the JSON / Markdown / CSV writers.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { OnProgress } from '../../core/progress.js';
 import { summaryHead, writeSummary } from '../../results/summary.js';
 import { UserError } from '../../core/errors.js';
@@ -264,4 +266,22 @@ export function stageTimer(): { lap: (name: string) => void; seconds: () => Reco
     },
     seconds: () => ({ ...out, total: (performance.now() - t0) / 1000 }),
   };
+}
+
+/**
+ * What a probe's compute step returns for its writer (compute apart from writing, as
+ * computePose / writePoseOutputs): the result without its files and times, every parameter of the
+ * run (summary.json's `parameters`) and the stage timer (align, features, metrics so far; the
+ * writer adds its own).
+ */
+/** Creates a probe's output folder and names the files every probe writes there. */
+export async function probeOutputFiles(out: string): Promise<{ summary: string; markdown: string; csv: string }> {
+  await mkdir(out, { recursive: true });
+  return { summary: path.join(out, 'summary.json'), markdown: path.join(out, 'table.md'), csv: path.join(out, 'table.csv') };
+}
+
+export interface ProbeComputed<R> {
+  result: Omit<R, 'files' | 'seconds'>;
+  parameters: Record<string, unknown>;
+  timer: ReturnType<typeof stageTimer>;
 }
