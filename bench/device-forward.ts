@@ -4,8 +4,8 @@
  * the CUDA numbers come with the CPU ones of the same run, for a ratio.
  *   npx tsx bench/device-forward.ts [--batch 32] [--quick]
  */
-import { OrtEngine } from '../src/engine/ort-engine.js';
-import { DEVICES, deviceStatus } from '../src/engine/device.js';
+import { OrtEngine } from '../src/engine/ort/engine.js';
+import { DEVICES, deviceStatus } from '../src/engine/ort/device.js';
 import { loadDlibResnet } from '../src/models/builtin/dlib-resnet.js';
 import type { FaceModel } from '../src/models/face-model.js';
 import { measure, type IterConfig } from './measure.js';

@@ -1,12 +1,12 @@
 /**
- * TF.js WASM gradient kernels facelens replaces (src/engine/conv-backprop-kernel.ts,
- * maxpool-grad-kernel.ts): each replacement timed against the built-in kernel on the same
+ * TF.js WASM gradient kernels facelens replaces (src/engine/tfjs/conv-backprop-kernel.ts,
+ * tfjs/maxpool-grad-kernel.ts): each replacement timed against the built-in kernel on the same
  * tensors in the same process (best of a few runs; the ratio built-in / ours is the number to
  * read). Moved here from the unit tests, where the timings were printed but asserted nothing.
  */
-import { initTf, tf } from '../src/engine/tf-backend.js';
-import { builtinConv2DBackpropInput } from '../src/engine/conv-backprop-kernel.js';
-import { builtinMaxPoolGrad } from '../src/engine/maxpool-grad-kernel.js';
+import { initTf, tf } from '../src/engine/tfjs/backend.js';
+import { builtinConv2DBackpropInput } from '../src/engine/tfjs/conv-backprop-kernel.js';
+import { builtinMaxPoolGrad } from '../src/engine/tfjs/maxpool-grad-kernel.js';
 import { mulberry32 } from './measure.js';
 
 export interface KernelTiming {

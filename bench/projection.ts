@@ -15,8 +15,8 @@
 import { pathToFileURL } from 'node:url';
 import { projectDetailed, type ProjectionMode } from '../src/analyses/atlas/projection.js';
 import { rgbImage, type RgbImage } from '../src/data/image.js';
-import { initTf, tf } from '../src/engine/tf-backend.js';
-import { TfGraph } from '../src/engine/tf-graph.js';
+import { initTf, tf } from '../src/engine/tfjs/backend.js';
+import { TfGraph } from '../src/engine/tfjs/graph.js';
 import { findProbe, type FaceModel } from '../src/models/face-model.js';
 import { loadDlibResnet } from '../src/models/builtin/dlib-resnet.js';
 import { toInputBatch } from '../src/models/preprocess.js';

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createGradientEngine, type GradientEngine } from '../src/engine/grad-engine.js';
-import { OrtEngine } from '../src/engine/ort-engine.js';
+import { createGradientEngine, type GradientEngine } from '../src/engine/ort/grad-engine.js';
+import { OrtEngine } from '../src/engine/ort/engine.js';
 import type { FaceModel } from '../src/models/face-model.js';
 import { loadDlibResnet } from '../src/models/builtin/dlib-resnet.js';
 import { BackgroundLoad, CpuMeter, diff, errorText, mulberry32, roundConfig, summarize, timeRuns, type Diff, type IterConfig, type Timing } from './measure.js';
@@ -27,7 +27,7 @@ import { verifyEndToEnd } from './verify-time.js';
 import { benchAmStep } from './am-step.js';
 import { benchKernels } from './kernels.js';
 import { engineNeuronGradient, tfGraphNeuronGradient } from '../src/analyses/maximize/maximize.js';
-import { TfGraph } from '../src/engine/tf-graph.js';
+import { TfGraph } from '../src/engine/tfjs/graph.js';
 import { findProbe } from '../src/models/face-model.js';
 import { loadModel } from '../src/models/registry.js';
 import { writeMarkdown } from './report.js';
@@ -220,7 +220,7 @@ async function benchModel(spec: ModelSpec, opts: { quick: boolean; torch: TorchS
       log(`${spec.name}: onnxruntime failed: ${res.errors.onnxruntime}`);
       engine = undefined;
     }
-    // ORT input gradient: the generated backward graph (ort-backward.ts), upstream = ones.
+    // ORT input gradient: the generated backward graph (ort/backward.ts), upstream = ones.
     let gradEngine: GradientEngine | undefined;
     let ortGrad: Float32Array | undefined;
     const ones = new Float32Array(GRAD_BATCH * model.probes.find((p) => p.tensor === spec.output)!.shape.reduce((a, b) => a * b, 1)).fill(1);
@@ -658,7 +658,7 @@ async function main(): Promise<void> {
       threads,
       quick: values.quick,
       method:
-        'per engine and batch: warm-up runs (the forward agreement run at the check batch counts as one), then timed runs until >= minIters and >= minTime s (<= maxIters); img/s = batch / median run time (img_per_s_best: batch / fastest run). ONNX Runtime and PyTorch (one persistent torch_ref.py --serve process) alternate in `rounds` rounds, each with its share of the runs and one warm-up run after the first round, so both see the same background load; TF.js runs afterwards. Forward = one output read back to host. Gradient = d(sum(output))/d(input) (ONNX Runtime: the generated forward+backward graph of src/engine/ort-backward.ts, upstream mask of ones, rule "gradient"). Same seeded input batch for every engine.',
+        'per engine and batch: warm-up runs (the forward agreement run at the check batch counts as one), then timed runs until >= minIters and >= minTime s (<= maxIters); img/s = batch / median run time (img_per_s_best: batch / fastest run). ONNX Runtime and PyTorch (one persistent torch_ref.py --serve process) alternate in `rounds` rounds, each with its share of the runs and one warm-up run after the first round, so both see the same background load; TF.js runs afterwards. Forward = one output read back to host. Gradient = d(sum(output))/d(input) (ONNX Runtime: the generated forward+backward graph of src/engine/ort/backward.ts, upstream mask of ones, rule "gradient"). Same seeded input batch for every engine.',
       iterations: Object.fromEntries(names.map((n) => [n, MODELS.find((m) => m.name === n)])),
       onnxruntime: `intraOpNumThreads ${threads}, interOpNumThreads 1, graphOptimizationLevel all (OrtEngine)`,
       pytorch: `torch.set_num_threads(${threads}), set_num_interop_threads(1), OMP_NUM_THREADS=${threads}, eval, no_grad for forward; NCHW-contiguous and channels_last both timed, the faster reported`,

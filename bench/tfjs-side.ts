@@ -1,6 +1,6 @@
 /** TF.js WASM side of the benchmark: TfGraph forward passes and input gradients (TfGraph.vjp). */
-import { initTf, tf } from '../src/engine/tf-backend.js';
-import { TfGraph } from '../src/engine/tf-graph.js';
+import { initTf, tf } from '../src/engine/tfjs/backend.js';
+import { TfGraph } from '../src/engine/tfjs/graph.js';
 import type { FaceModel } from '../src/models/face-model.js';
 import { errorText, measure, type IterConfig, type Timing } from './measure.js';
 

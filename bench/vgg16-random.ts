@@ -4,7 +4,7 @@
  * it has the compute profile of the paper's model (30.7 GFLOP/image to pool5) without its weights.
  * Outputs: pool5 [512, 7, 7] and fc7 [4096] (after ReLU, as Caffe's in-place relu7 leaves it).
  */
-import { GraphBuilder } from '../src/engine/onnx-builder.js';
+import { GraphBuilder } from '../src/engine/onnx/builder.js';
 import type { FaceModel } from '../src/models/face-model.js';
 import { mulberry32 } from './measure.js';
 

@@ -5,8 +5,8 @@
  * (insightface's evaluator does the same with embeddings).
  */
 import type { RgbImage } from '../data/image.js';
-import { runBatches, DEFAULT_BATCH } from '../engine/batch-runner.js';
-import { OrtEngine } from '../engine/ort-engine.js';
+import { runBatches, DEFAULT_BATCH } from '../engine/ort/batch-runner.js';
+import { OrtEngine } from '../engine/ort/engine.js';
 import type { FaceModel, ProbeLayer } from '../models/face-model.js';
 import type { FeatureMatrix } from './metrics/matrix.js';
 

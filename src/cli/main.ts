@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError } from './error-report.js';
 import { guardOutput, releaseOutputs } from './output-guard.js';
 import { setQuiet } from './progress.js';
-import { parseDevice, requireDevice, setDevice } from '../engine/device.js';
+import { parseDevice, requireDevice, setDevice } from '../engine/ort/device.js';
 import { registerModels } from './commands/models.js';
 import { registerAlign } from './commands/align.js';
 import { registerEmbed } from './commands/embed.js';

@@ -5,7 +5,7 @@
  * the option, never an "internal error". Defaults come from the analyses' own defaults objects.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_BATCH } from '../engine/batch-runner.js';
+import { DEFAULT_BATCH } from '../engine/ort/batch-runner.js';
 import { UserError } from '../core/errors.js';
 import type { OnProgress } from '../core/progress.js';
 import type { FaceModel } from '../models/face-model.js';

@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { initTf, tf } from '../engine/tf-backend.js';
+import { initTf, tf } from '../engine/tfjs/backend.js';
 import { createDetectorBackend, detectorGraphs, type DetectorBackend } from './detect/backend.js';
 import { detectWithPass } from './detect/rule.js';
 import type { RgbImage } from './image.js';

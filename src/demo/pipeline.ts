@@ -24,7 +24,7 @@ import { sweep } from '../analyses/sweep/sweep.js';
 import { verify } from '../analyses/verify.js';
 import type { Dataset, DatasetItem } from '../data/dataset.js';
 import { openDataset, readImages } from '../data/datasets/index.js';
-import { createGradientEngine } from '../engine/grad-engine.js';
+import { createGradientEngine } from '../engine/ort/grad-engine.js';
 import { findProbe, type FaceModel } from '../models/face-model.js';
 import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
 import { openDemoLfw } from './data-source.js';
@@ -33,7 +33,7 @@ import { runYawStep } from './yaw-step.js';
 import { checkDemoOut, setAsidePrevious } from './output.js';
 import { demoPhotos } from './photos.js';
 import { RunLog, type RunRecord, type StepRecord } from './run-log.js';
-import { DEFAULT_BATCH } from '../engine/batch-runner.js';
+import { DEFAULT_BATCH } from '../engine/ort/batch-runner.js';
 
 export interface DemoOptions {
   /** Results directory (default `facelens-report`). */

@@ -8,7 +8,7 @@
  *    model's first graph output.
  */
 import ort from 'onnxruntime-node';
-import { decodeModel, encodeModel, TensorDataType, type GraphProto } from '../engine/onnx-proto.js';
+import { decodeModel, encodeModel, TensorDataType, type GraphProto } from '../engine/onnx/proto.js';
 import type { ProbeKind, ProbeLayer, ReceptiveField } from './face-model.js';
 import { mainPathNodes } from './main-path.js';
 import { receptiveFields } from './receptive-field.js';

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { decodeModel, type ModelProto } from '../engine/onnx-proto.js';
+import { decodeModel, type ModelProto } from '../engine/onnx/proto.js';
 import { dryRunShapes, probeCandidates, probeFor, withProbeOutputs, type ProbeCandidate, type TensorInfo } from './auto-probes.js';
 import type { FaceModel, ProbeLayer } from './face-model.js';
 import { readOnnxConfig, sidecarConfig, type ConfigProbe, type OnnxModelConfig } from './onnx-config.js';

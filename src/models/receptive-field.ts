@@ -8,7 +8,7 @@
  * No library computes this for ONNX graphs in JS, hence the hand-written walk.
  */
 import type { ReceptiveField } from './face-model.js';
-import { attrInts, decodeModel, resolvePads, tensorValues, type NodeProto } from '../engine/onnx-proto.js';
+import { attrInts, decodeModel, resolvePads, tensorValues, type NodeProto } from '../engine/onnx/proto.js';
 
 const POINTWISE = new Set([
   'Relu', 'PRelu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'BatchNormalization', 'Mul', 'Sub', 'Div',

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { initTf } from '../engine/tf-backend.js';
+import { initTf } from '../engine/tfjs/backend.js';
 import { modelFileInside } from './model-files.js';
 
 export interface NamedWeight {

@@ -2,7 +2,7 @@
  * The neuron atlas JSON (`atlas/<layer>/neuron-K.json`, format `facelens-atlas/1`): written by the
  * atlas, extended by `facelens maximize --atlas`, read by the report and the explorer.
  */
-import type { ReluRule } from '../engine/tf-relu-rules.js';
+import type { ReluRule } from '../engine/tfjs/relu-rules.js';
 
 export const ATLAS_FORMAT = 'facelens-atlas/1';
 

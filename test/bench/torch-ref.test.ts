@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { GraphBuilder } from '../../src/engine/onnx-builder.js';
+import { GraphBuilder } from '../../src/engine/onnx/builder.js';
 import { diff, mulberry32 } from '../../bench/measure.js';
 import { PYTHON } from '../../bench/pytorch-side.js';
 

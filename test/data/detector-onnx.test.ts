@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Tensor3D } from '@tensorflow/tfjs';
-import { initTf } from '../../src/engine/tf-backend.js';
+import { initTf } from '../../src/engine/tfjs/backend.js';
 import { detectFaces } from '../../src/data/detector.js';
 import { compareDetections, summariseAgreement } from '../../src/data/detect/agreement.js';
 import { squareResize } from '../../src/data/detect/preprocess.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initTf, tf } from '../../src/engine/tf-backend.js';
-import { builtinConv2DBackpropInput, convBackpropOptions } from '../../src/engine/conv-backprop-kernel.js';
+import { initTf, tf } from '../../src/engine/tfjs/backend.js';
+import { builtinConv2DBackpropInput, convBackpropOptions } from '../../src/engine/tfjs/conv-backprop-kernel.js';
 import { mulberry32, randn, relErr } from './helpers.js';
 
 await initTf();

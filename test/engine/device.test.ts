@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { deviceStatus, executionProviders, missingLibrary, parseDevice } from '../../src/engine/device.ts';
+import { deviceStatus, executionProviders, missingLibrary, parseDevice } from '../../src/engine/ort/device.ts';
 import { UserError } from '../../src/core/errors.ts';
 
 const CLI = path.resolve('src/cli/main.ts');

@@ -1,7 +1,7 @@
 /** Random test graphs for the engine tests, built with GraphBuilder, and an ORT comparison helper. */
 import ort from 'onnxruntime-node';
-import { GraphBuilder, type AttrValue } from '../../src/engine/onnx-builder.js';
-import { TensorDataType } from '../../src/engine/onnx-proto.js';
+import { GraphBuilder, type AttrValue } from '../../src/engine/onnx/builder.js';
+import { TensorDataType } from '../../src/engine/onnx/proto.js';
 import { mulberry32, randn } from './helpers.js';
 
 export class Net {

@@ -1,5 +1,5 @@
 /**
- * ORT backward graphs (ort-backward.ts via grad-engine.ts) against TfGraph + tf.grad (an
+ * ORT backward graphs (ort/backward.ts via ort/grad-engine.ts) against TfGraph + tf.grad (an
  * independent differentiation: TF.js autodiff through the forward ops), under the three relu
  * rules, on dlib-resnet and on a small VGG-style net; all upstream kinds, capture, the deconv
  * receptive field, and the unsupported-op fallback.
@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { projectDetailed } from '../../src/analyses/atlas/projection.ts';
 import { rgbImage } from '../../src/data/image.ts';
-import { TfGraph } from '../../src/engine/tf-graph.ts';
-import { createGradientEngine, hostUpstream, type Upstream } from '../../src/engine/grad-engine.ts';
-import { buildBackwardModel, UnsupportedOpError } from '../../src/engine/ort-backward.ts';
-import { GraphBuilder } from '../../src/engine/onnx-builder.ts';
-import { RELU_RULES, type ReluRule } from '../../src/engine/tf-relu-rules.ts';
+import { TfGraph } from '../../src/engine/tfjs/graph.ts';
+import { createGradientEngine, hostUpstream, type Upstream } from '../../src/engine/ort/grad-engine.ts';
+import { buildBackwardModel, UnsupportedOpError } from '../../src/engine/ort/backward.ts';
+import { GraphBuilder } from '../../src/engine/onnx/builder.ts';
+import { RELU_RULES, type ReluRule } from '../../src/engine/tfjs/relu-rules.ts';
 import { loadDlibResnet } from '../../src/models/builtin/dlib-resnet.ts';
 import type { FaceModel } from '../../src/models/face-model.ts';
 import { mulberry32, randn, relErr } from './helpers.ts';

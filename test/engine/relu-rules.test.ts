@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf } from '../../src/engine/tf-backend.js';
-import { TfGraph, type ReluRule } from '../../src/engine/tf-graph.js';
-import { GraphBuilder } from '../../src/engine/onnx-builder.js';
+import { tf } from '../../src/engine/tfjs/backend.js';
+import { TfGraph, type ReluRule } from '../../src/engine/tfjs/graph.js';
+import { GraphBuilder } from '../../src/engine/onnx/builder.js';
 import { mulberry32, randn, relErr } from './helpers.js';
 
 const N = 2, C = 2, H = 6, W = 6, M = 3, O = 2;

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initTf, tf } from '../../src/engine/tf-backend.js';
-import { TfGraph, type ReluRule } from '../../src/engine/tf-graph.js';
+import { initTf, tf } from '../../src/engine/tfjs/backend.js';
+import { TfGraph, type ReluRule } from '../../src/engine/tfjs/graph.js';
 import { mobileGraph, resnetish, shapesGraph } from './graphs.js';
 import { mulberry32, randn, relErr } from './helpers.js';
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TfGraph } from '../../src/engine/tf-graph.js';
-import { SUPPORTED_OPS } from '../../src/engine/tf-ops.js';
-import { initTf, tf } from '../../src/engine/tf-backend.js';
-import { decodeModel } from '../../src/engine/onnx-proto.js';
+import { TfGraph } from '../../src/engine/tfjs/graph.js';
+import { SUPPORTED_OPS } from '../../src/engine/tfjs/ops.js';
+import { initTf, tf } from '../../src/engine/tfjs/backend.js';
+import { decodeModel } from '../../src/engine/onnx/proto.js';
 import { mobileGraph, Net, resnetish, runOrt, shapesGraph, type Feed } from './graphs.js';
 import { mulberry32, randn, relErr } from './helpers.js';
 

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { encodeModel } from '../../src/engine/onnx-proto.ts';
+import { encodeModel } from '../../src/engine/onnx/proto.ts';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);

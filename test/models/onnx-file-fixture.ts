@@ -4,7 +4,7 @@
  *   -> conv 3x3/2 [d] -> squeeze-excite branch (GAP, sigmoid) [se = d * s] -> flatten -> gemm [emb]
  * Hand-derived main path / automatic probes: res1 (last 32x32), pool (last 16x16), se (last 8x8), emb.
  */
-import { GraphBuilder } from '../../src/engine/onnx-builder.ts';
+import { GraphBuilder } from '../../src/engine/onnx/builder.ts';
 import { mulberry32 } from '../../src/core/random.ts';
 
 function rand(rng: () => number, n: number, a: number): Float32Array {

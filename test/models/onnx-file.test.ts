@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { OrtEngine } from '../../src/engine/ort-engine.ts';
+import { OrtEngine } from '../../src/engine/ort/engine.ts';
 import { loadModel } from '../../src/models/registry.ts';
 import { loadOnnxFile, onnxProbeCandidates } from '../../src/models/onnx-file.ts';
 import { mulberry32 } from '../../src/core/random.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
-import { GraphBuilder } from '../../src/engine/onnx-builder.ts';
+import { GraphBuilder } from '../../src/engine/onnx/builder.ts';
 import { receptiveFields } from '../../src/models/receptive-field.ts';
 
 /**

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { mulberry32 } from '../../src/core/random.ts';
-import { OrtEngine } from '../../src/engine/ort-engine.ts';
-import { initTf, tf } from '../../src/engine/tf-backend.ts';
-import { TfGraph } from '../../src/engine/tf-graph.ts';
+import { OrtEngine } from '../../src/engine/ort/engine.ts';
+import { initTf, tf } from '../../src/engine/tfjs/backend.ts';
+import { TfGraph } from '../../src/engine/tfjs/graph.ts';
 import type { FaceModel } from '../../src/models/face-model.ts';
 
 interface Manifest {

@@ -184,7 +184,7 @@ test('second synthetic graph (batch norms, pools, Prelu, ConcatV2, 4D Mean, 4D r
 });
 
 test('the PReLU pattern becomes one ONNX PRelu node, and no Abs is left', async () => {
-  const { decodeModel } = await import('../../src/engine/onnx-proto.ts');
+  const { decodeModel } = await import('../../src/engine/onnx/proto.ts');
   const model = await loadTfjsGraphModel(await synthetic().write('prelu.json'));
   const ops = (decodeModel(model.onnx).graph!.node ?? []).map((n) => n.opType);
   assert.equal(ops.filter((o) => o === 'PRelu').length, 1);

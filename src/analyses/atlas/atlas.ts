@@ -22,7 +22,7 @@ import type { DatasetItem, SkippedItem } from '../../data/dataset.js';
 import { isDir, isFile } from '../../data/datasets/util.js';
 import { alignedFaces } from '../../data/faces.js';
 import type { RgbImage } from '../../data/image.js';
-import { createGradientEngine } from '../../engine/grad-engine.js';
+import { createGradientEngine } from '../../engine/ort/grad-engine.js';
 import { readJson, writeJsonAtomic } from '../../io/json.js';
 import { writeSummary } from '../../results/summary.js';
 import { similarityMatrix } from '../metrics/similarity.js';
@@ -39,7 +39,7 @@ import { projectDetailed, PROJECTION_MODES, type ProjectionMode } from './projec
 import { writeFileAtomic } from '../../io/atomic.js';
 
 import { ATLAS_FORMAT, type AtlasMaximizeEntry, type AtlasSample, type NeuronAtlas } from '../../results/neuron-atlas.js';
-import { DEFAULT_BATCH } from '../../engine/batch-runner.js';
+import { DEFAULT_BATCH } from '../../engine/ort/batch-runner.js';
 // The neuron JSON's schema lives in src/results/; re-exported for the modules that read it from here.
 export { ATLAS_FORMAT, type AtlasMaximizeEntry, type AtlasSample, type NeuronAtlas } from '../../results/neuron-atlas.js';
 

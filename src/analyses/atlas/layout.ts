@@ -22,7 +22,7 @@
  * (grid.ts). Tiles are twice as wide as tall, so the grid is the transpose of grid.ts'
  * default: 50 -> 5 columns x 10 rows, as in the reference figure.
  */
-import { decodeModel, type NodeProto } from '../../engine/onnx-proto.js';
+import { decodeModel, type NodeProto } from '../../engine/onnx/proto.js';
 import type { FaceModel, ProbeLayer, ReceptiveField } from '../../models/face-model.js';
 import { receptiveFields } from '../../models/receptive-field.js';
 import { defaultGridShape, snapToGrid, type GridShape } from '../layout/grid.js';

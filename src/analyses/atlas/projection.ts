@@ -17,20 +17,20 @@
  * values, and optionally other tensors (`capture`, e.g. the layout input of layout.ts), are
  * read from the very forward pass whose switches the backward pass uses.
  *
- * Engines: by default a GradientEngine (grad-engine.ts: an ONNX Runtime backward graph, or
+ * Engines: by default a GradientEngine (ort/grad-engine.ts: an ONNX Runtime backward graph, or
  * TfGraph + tf.grad when the graph has an op it does not cover); `prefer: 'tfjs'` with a `graph`
  * runs TfGraph directly, and a caller may pass its own `engine` (made for this probe tensor,
  * mode and capture list) to share it between calls.
  */
 import type { RgbImage } from '../../data/image.js';
-import { createGradientEngine, type GradientEngine } from '../../engine/grad-engine.js';
-import { initTf, tf } from '../../engine/tf-backend.js';
-import type { TfGraph } from '../../engine/tf-graph.js';
+import { createGradientEngine, type GradientEngine } from '../../engine/ort/grad-engine.js';
+import { initTf, tf } from '../../engine/tfjs/backend.js';
+import type { TfGraph } from '../../engine/tfjs/graph.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
 import { toInputBatch } from '../../models/preprocess.js';
 
 import type { ProjectionMode } from '../../results/neuron-atlas.js';
-import { DEFAULT_BATCH } from '../../engine/batch-runner.js';
+import { DEFAULT_BATCH } from '../../engine/ort/batch-runner.js';
 export type { ProjectionMode };
 export const PROJECTION_MODES: readonly ProjectionMode[] = ['deconv', 'guided', 'gradient'];
 

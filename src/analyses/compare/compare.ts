@@ -10,7 +10,7 @@
  */
 import type { Dataset, DatasetItem, Pair, SkippedItem } from '../../data/dataset.js';
 import type { RgbImage } from '../../data/image.js';
-import { OrtEngine } from '../../engine/ort-engine.js';
+import { OrtEngine } from '../../engine/ort/engine.js';
 import { selectProbes, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
 import { UserError } from '../../core/errors.js';
 import { layerFeatures } from '../features.js';

@@ -5,7 +5,7 @@
  * summation order differs from the JS path (agreement ~1e-15 relative).
  */
 import ort from 'onnxruntime-node';
-import { encodeModel, TensorDataType } from '../../engine/onnx-proto.js';
+import { encodeModel, TensorDataType } from '../../engine/onnx/proto.js';
 
 function doubleInput(name: string, dims: (number | string)[]) {
   return {

@@ -2,7 +2,7 @@
  * The pair similarity that `explain` attributes: s(A, B) = cos(f(A), f(B)), f = the flattened
  * probe layer (default the embedding). A `PairScorer` scores many variants of one face against a
  * fixed reference vector in forward batches (occlusion, deletion / insertion curves) and takes
- * the input gradient of s through the ORT backward graph (grad-engine.ts).
+ * the input gradient of s through the ORT backward graph (ort/grad-engine.ts).
  *
  * Gradient of the cosine w.r.t. a = f(A), with b^ = f(B)/|f(B)|, a^ = a/|a|, s = a^ . b^:
  *   ds/da = (b^ - s a^) / |a|
@@ -11,8 +11,8 @@
  * input space x' = (p - mean) / std (model channel order); ds/dp = ds/dx' / std in RGB pixel order.
  */
 import type { RgbImage } from '../../data/image.js';
-import { createGradientEngine, type GradientEngine } from '../../engine/grad-engine.js';
-import { OrtEngine } from '../../engine/ort-engine.js';
+import { createGradientEngine, type GradientEngine } from '../../engine/ort/grad-engine.js';
+import { OrtEngine } from '../../engine/ort/engine.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
 import { toInputBatch } from '../../models/preprocess.js';
 import { cosineSimilarity } from '../metrics/cosine.js';

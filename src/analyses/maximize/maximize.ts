@@ -15,9 +15,9 @@
  * default, or the spatial max with `spatial: 'max'`; vector layers use the unit itself.
  */
 import { UserError } from '../../core/errors.js';
-import { initTf, tf } from '../../engine/tf-backend.js';
-import { TfGraph } from '../../engine/tf-graph.js';
-import { createGradientEngine, type GradientEngine } from '../../engine/grad-engine.js';
+import { initTf, tf } from '../../engine/tfjs/backend.js';
+import { TfGraph } from '../../engine/tfjs/graph.js';
+import { createGradientEngine, type GradientEngine } from '../../engine/ort/grad-engine.js';
 import type { RgbImage } from '../../data/image.js';
 import { rgbImage } from '../../data/image.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';

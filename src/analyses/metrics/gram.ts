@@ -10,7 +10,7 @@
  */
 import os from 'node:os';
 import ort from 'onnxruntime-node';
-import { encodeModel, TensorDataType } from '../../engine/onnx-proto.js';
+import { encodeModel, TensorDataType } from '../../engine/onnx/proto.js';
 import { checkMatrix, type FeatureMatrix } from './matrix.js';
 
 function gemmModel(): Uint8Array {

@@ -21,7 +21,7 @@ import { rgbImage, type RgbImage } from '../../data/image.js';
 import { selectProbes } from '../../models/face-model.js';
 import { contactSheet } from '../../figures/contact-sheet.js';
 import { lineChart, writeChart } from '../../figures/plot.js';
-import { OrtEngine } from '../../engine/ort-engine.js';
+import { OrtEngine } from '../../engine/ort/engine.js';
 import { layerFeatures } from '../features.js';
 import { meanStd } from '../metrics/matrix.js';
 import { ZERO_VECTOR_RULE } from '../metrics/cosine.js';

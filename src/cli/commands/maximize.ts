@@ -8,7 +8,7 @@ import { atlasNeuronFile, FACET_DEFAULTS, facetInitImage, neuronFacets } from '.
 import { atlas } from '../../analyses/atlas/atlas.js';
 import { isFile } from '../../data/datasets/util.js';
 import path from 'node:path';
-import { createGradientEngine } from '../../engine/grad-engine.js';
+import { createGradientEngine } from '../../engine/ort/grad-engine.js';
 import { findProbe } from '../../models/face-model.js';
 import { UserError } from '../../core/errors.js';
 import { info, result } from '../log.js';

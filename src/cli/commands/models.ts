@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { FaceModel, ProbeLayer } from '../../models/face-model.js';
 import { onnxProbeCandidates } from '../../models/onnx-file.js';
 import { BUILTIN_MODELS, loadModel, WEIGHTS_MODELS } from '../../models/registry.js';
-import { DEVICES, deviceStatus } from '../../engine/device.js';
+import { DEVICES, deviceStatus } from '../../engine/ort/device.js';
 import { UserError } from '../../core/errors.js';
 import { result } from '../log.js';
 import { addModelOption, modelFromOptions, parseProbeArgs, type ModelOptions } from '../options.js';

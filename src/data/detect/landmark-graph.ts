@@ -10,7 +10,7 @@
  * Output `landmarks` [N, 136]: x0 y0 x1 y1 ..., fractions of the 112 square.
  */
 import path from 'node:path';
-import { GraphBuilder } from '../../engine/onnx-builder.js';
+import { GraphBuilder } from '../../engine/onnx/builder.js';
 import { readTfjsWeights } from '../../models/tfjs-weights.js';
 import { convSame, depthwiseSame, WeightSource } from './tf-conv.js';
 

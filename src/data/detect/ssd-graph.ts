@@ -16,7 +16,7 @@
  * The anchors themselves ship in the weights (`Output/extra_dim`, [1, A, 4] ymin xmin ymax xmax).
  */
 import path from 'node:path';
-import { GraphBuilder } from '../../engine/onnx-builder.js';
+import { GraphBuilder } from '../../engine/onnx/builder.js';
 import { readTfjsWeights } from '../../models/tfjs-weights.js';
 import { convSame, depthwiseSame, relu6, WeightSource } from './tf-conv.js';
 

@@ -3,7 +3,7 @@
  * to ONNX ones, and TF's 'same' padding expressed as ONNX SAME_UPPER (TF puts the odd extra
  * row/column of padding at the end, which is exactly SAME_UPPER).
  */
-import type { GraphBuilder } from '../../engine/onnx-builder.js';
+import type { GraphBuilder } from '../../engine/onnx/builder.js';
 import type { NamedWeight } from '../../models/tfjs-weights.js';
 
 /** Regular conv filter HWIO (TF) -> OIHW (ONNX), times a per-output-channel factor. */

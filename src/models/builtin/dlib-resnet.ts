@@ -15,7 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { GraphBuilder } from '../../engine/onnx-builder.js';
+import { GraphBuilder } from '../../engine/onnx/builder.js';
 import type { FaceModel, ProbeKind, ProbeLayer } from '../face-model.js';
 import { receptiveFields } from '../receptive-field.js';
 import { DLIB_150_TEMPLATE } from '../templates.js';

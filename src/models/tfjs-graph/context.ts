@@ -7,7 +7,7 @@
  * Constants stay on the host until an op consumes them, so each op can lay them out as it needs.
  */
 import { UserError } from '../../core/errors.js';
-import type { GraphBuilder } from '../../engine/onnx-builder.js';
+import type { GraphBuilder } from '../../engine/onnx/builder.js';
 import type { ConstValue, TfNode } from './tf-node.js';
 
 export type Value = { kind: 'const'; c: ConstValue } | { kind: 'tensor'; onnx: string; shape: number[] };

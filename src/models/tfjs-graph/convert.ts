@@ -9,7 +9,7 @@
  * NHWC, and the ops TF.js fuses (BiasAdd / FusedBatchNorm / activations) are expanded.
  */
 import { UserError } from '../../core/errors.js';
-import { GraphBuilder } from '../../engine/onnx-builder.js';
+import { GraphBuilder } from '../../engine/onnx/builder.js';
 import { ConvertContext, onnxDims, type Value } from './context.js';
 import { batchNormOp, convOp, poolOp } from './ops-conv.js';
 import { BINARY_OPS, binaryOp, matMulOp, reduceOp, softmaxOp, unaryOp } from './ops-math.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { modelFileInside } from '../model-files.js';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { initTf } from '../../engine/tf-backend.js';
+import { initTf } from '../../engine/tfjs/backend.js';
 import type { ConstValue, TfNode } from './tf-node.js';
 
 export interface TfjsGraphFile {

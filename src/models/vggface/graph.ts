@@ -6,7 +6,7 @@
  * the ONNX Flatten of an NCHW map is (c, h, w), so fc6's rows are permuted accordingly; a 7x7
  * conv fc6 has the same (h, w, c) row order once its HWIO kernel is read as [49*C, F].
  */
-import { GraphBuilder } from '../../engine/onnx-builder.js';
+import { GraphBuilder } from '../../engine/onnx/builder.js';
 import { POOL5_SIZE, VGG16_BLOCKS, VGG_INPUT, type VggWeights } from './layout.js';
 
 export const VGG_INPUT_NAME = 'input';

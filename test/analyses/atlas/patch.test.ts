@@ -6,8 +6,8 @@ import { resolveNeurons, topVariance } from '../../../src/analyses/atlas/neurons
 import { atlasGridShape, layoutInput, layoutSamples, windowOf } from '../../../src/analyses/atlas/layout.ts';
 import { UserError } from '../../../src/core/errors.ts';
 import { rgbImage } from '../../../src/data/image.ts';
-import { GraphBuilder } from '../../../src/engine/onnx-builder.ts';
-import { decodeModel } from '../../../src/engine/onnx-proto.ts';
+import { GraphBuilder } from '../../../src/engine/onnx/builder.ts';
+import { decodeModel } from '../../../src/engine/onnx/proto.ts';
 import type { FaceModel } from '../../../src/models/face-model.ts';
 import { loadDlibResnet } from '../../../src/models/builtin/dlib-resnet.ts';
 import { mulberry32, randn } from '../../engine/helpers.ts';

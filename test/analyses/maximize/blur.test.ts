@@ -1,7 +1,7 @@
 /** Gaussian blur of the AM image: equals a brute-force 2-D convolution with mirrored edges. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initTf, tf } from '../../../src/engine/tf-backend.js';
+import { initTf, tf } from '../../../src/engine/tfjs/backend.js';
 import { gaussianBlur, gaussianKernel } from '../../../src/analyses/maximize/maximize.js';
 import { mulberry32 } from '../../../src/core/random.js';
 

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../../../src/models/registry.js';
-import { TfGraph } from '../../../src/engine/tf-graph.js';
+import { TfGraph } from '../../../src/engine/tfjs/graph.js';
 import { encodePng } from '../../../src/data/image-io.js';
 import { rgbImage } from '../../../src/data/image.js';
 import {
@@ -20,7 +20,7 @@ import {
   stripImage,
   tfGraphNeuronGradient,
 } from '../../../src/analyses/maximize/maximize.js';
-import { createGradientEngine } from '../../../src/engine/grad-engine.js';
+import { createGradientEngine } from '../../../src/engine/ort/grad-engine.js';
 import { findProbe } from '../../../src/models/face-model.js';
 import { mulberry32 } from '../../../src/core/random.js';
 import { writeMaximizeOutputs } from '../../../src/analyses/maximize/output.js';

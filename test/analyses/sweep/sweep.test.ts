@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDataset } from '../../../src/data/datasets/index.ts';
 import { alignedFaces } from '../../../src/data/faces.ts';
-import { OrtEngine } from '../../../src/engine/ort-engine.ts';
+import { OrtEngine } from '../../../src/engine/ort/engine.ts';
 import { toInputBatch } from '../../../src/models/preprocess.ts';
 import { loadDlibResnet } from '../../../src/models/builtin/dlib-resnet.ts';
 import { sweep } from '../../../src/analyses/sweep/sweep.ts';

@@ -15,7 +15,7 @@
  *               the true local derivative)
  * The slope is treated as a constant: no gradient flows to it under 'deconv'/'guided'.
  */
-import { tf } from './tf-backend.js';
+import { tf } from './backend.js';
 
 export type ReluRule = 'gradient' | 'deconv' | 'guided';
 

@@ -11,8 +11,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { UserError } from '../core/errors.js';
-import { GraphBuilder } from './onnx-builder.js';
+import { UserError } from '../../core/errors.js';
+import { GraphBuilder } from '../onnx/builder.js';
 
 export const DEVICES = ['cpu', 'cuda'] as const;
 export type Device = (typeof DEVICES)[number];

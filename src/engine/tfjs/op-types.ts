@@ -1,8 +1,8 @@
 /** The contract between TfGraph and its op implementations. */
-import type { NodeProto, TensorProto } from './onnx-proto.js';
-import type { tf } from './tf-backend.js';
-import type { Val } from './tf-layout.js';
-import type { ReluRule } from './tf-relu-rules.js';
+import type { NodeProto, TensorProto } from '../onnx/proto.js';
+import type { tf } from './backend.js';
+import type { Val } from './layout.js';
+import type { ReluRule } from './relu-rules.js';
 
 /** What an op sees when the graph is loaded. */
 export interface LoadContext {

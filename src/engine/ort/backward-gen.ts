@@ -1,9 +1,9 @@
 /**
- * The node emitter of the backward-graph generator (ort-backward.ts): fresh `bw/` names that do not
+ * The node emitter of the backward-graph generator (ort/backward.ts): fresh `bw/` names that do not
  * clash with the forward graph's, nodes with attributes (one encoder: onnx-proto encodeAttr) and
  * float32 / int64 initializers.
  */
-import { encodeAttr, TensorDataType, type NodeProto, type TensorProto } from './onnx-proto.js';
+import { encodeAttr, TensorDataType, type NodeProto, type TensorProto } from '../onnx/proto.js';
 
 /** An op (or an op configuration) the backward-graph generator does not cover. */
 export class UnsupportedOpError extends Error {

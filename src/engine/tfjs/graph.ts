@@ -8,21 +8,21 @@
  * - run() executes only the nodes needed for the requested outputs, in topological order, and
  *   frees each intermediate after its last use. Every op is a plain TF.js op (no data read back),
  *   so run() can be called inside tf.grad; values given for intermediate names cut the graph there.
- * - 4D values are kept NHWC after convolutions/pools and converted lazily (tf-layout.ts); inputs
+ * - 4D values are kept NHWC after convolutions/pools and converted lazily (tfjs/layout.ts); inputs
  *   and outputs are NCHW, as in ONNX Runtime.
- * - Relu (and PRelu/LeakyRelu) backward rules: see tf-relu-rules.ts.
+ * - Relu (and PRelu/LeakyRelu) backward rules: see tfjs/relu-rules.ts.
  */
-import { decodeModel, type ModelProto, type NodeProto, type TensorProto } from './onnx-proto.js';
+import { decodeModel, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import { releaseFilterTransforms, retainFilterTransforms } from './conv-backprop-kernel.js';
-import { initTf, tf } from './tf-backend.js';
-import { Val } from './tf-layout.js';
-import { nodeLabel, opError, type LoadContext, type OpDef, type RunContext } from './tf-op-types.js';
-import { OPS, valFromProto } from './tf-ops.js';
-import { foldBatchNorm, type BnState, type ConvState } from './tf-ops-spatial.js';
-import type { ReluRule } from './tf-relu-rules.js';
+import { initTf, tf } from './backend.js';
+import { Val } from './layout.js';
+import { nodeLabel, opError, type LoadContext, type OpDef, type RunContext } from './op-types.js';
+import { OPS, valFromProto } from './ops.js';
+import { foldBatchNorm, type BnState, type ConvState } from './ops-spatial.js';
+import type { ReluRule } from './relu-rules.js';
 
-export type { ReluRule } from './tf-relu-rules.js';
-export { SUPPORTED_OPS } from './tf-ops.js';
+export type { ReluRule } from './relu-rules.js';
+export { SUPPORTED_OPS } from './ops.js';
 
 export interface TfGraphRunOptions {
   /** Backward rule for Relu / PRelu / LeakyRelu (default 'gradient'). */
@@ -144,7 +144,7 @@ export class TfGraph {
     }
   }
 
-  /** The convolution filters are constants: their backward-pass copies can be kept (conv-backprop-kernel.ts). */
+  /** The convolution filters are constants: their backward-pass copies can be kept (tfjs/conv-backprop-kernel.ts). */
   private retainFilters(): void {
     const states = this.nodes.flatMap((cn) => [cn.node.opType === 'Conv' ? cn.state : undefined, cn.folded?.fused.state]);
     for (const st of states) {

@@ -2,7 +2,7 @@
  * A small builder for ONNX graphs: facelens makes the graphs of its built-in models (and tests
  * make small ones) with it. Only float32 tensors and int64 shape constants are needed here.
  */
-import { encodeAttr, encodeModel, TensorDataType, type AttributeProto, type NodeProto, type TensorProto } from './onnx-proto.js';
+import { encodeAttr, encodeModel, TensorDataType, type AttributeProto, type NodeProto, type TensorProto } from './proto.js';
 
 export type AttrValue = number | number[] | string | Float32Array;
 

@@ -1,22 +1,22 @@
 /**
  * The ONNX op table of TfGraph: every supported op type -> its TF.js implementation.
- * Spatial ops (Conv, pools, BatchNormalization, Pad) are in tf-ops-spatial.ts.
+ * Spatial ops (Conv, pools, BatchNormalization, Pad) are in tfjs/ops-spatial.ts.
  *
- * Layout: 4D values may be stored NHWC (see tf-layout.ts). Elementwise ops keep the layout of
+ * Layout: 4D values may be stored NHWC (see tfjs/layout.ts). Elementwise ops keep the layout of
  * their 4D operand and permute lower-rank constants to match; ops that work on the logical
  * order (Flatten, Reshape, MatMul, Gather, Squeeze...) ask for NCHW, which is a free reshape
  * when the spatial size or the channel count is 1 (e.g. after global pooling).
  */
-import { attr, attrFloat, attrInt, attrInts, TensorDataType, tensorValues, type NodeProto, type TensorProto } from './onnx-proto.js';
-import { tf } from './tf-backend.js';
-import { hostConcat, hostGather, hostSlice, hostTranspose, reshapeTarget, sliceBounds } from './tf-host.js';
+import { attr, attrFloat, attrInt, attrInts, TensorDataType, tensorValues, type NodeProto, type TensorProto } from '../onnx/proto.js';
+import { tf } from './backend.js';
+import { hostConcat, hostGather, hostSlice, hostTranspose, reshapeTarget, sliceBounds } from './host.js';
 import {
   commonLayout, hostBinary, hostNumbers, NHWC_AXIS, normAxis, permute, sizeOf, TO_NHWC, Val, type HostData, type HostDtype,
-} from './tf-layout.js';
-import { ConstMatrix } from './tf-matmul.js';
-import { opError, type LoadContext, type OpDef, type Prepared, type RunContext } from './tf-op-types.js';
-import { SPATIAL_OPS } from './tf-ops-spatial.js';
-import { rectify } from './tf-relu-rules.js';
+} from './layout.js';
+import { ConstMatrix } from './matmul.js';
+import { opError, type LoadContext, type OpDef, type Prepared, type RunContext } from './op-types.js';
+import { SPATIAL_OPS } from './ops-spatial.js';
+import { rectify } from './relu-rules.js';
 
 /** Float tensors up to this many elements are also kept on the host (for pads, clip bounds...). */
 const HOST_FLOAT_LIMIT = 64;

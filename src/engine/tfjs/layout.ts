@@ -8,7 +8,7 @@
  * Constant nodes) live on the host as plain numbers so that shape arithmetic never reads tensor
  * data back (nothing in the traced path calls dataSync).
  */
-import { tf } from './tf-backend.js';
+import { tf } from './backend.js';
 
 export type Layout = 'nchw' | 'nhwc';
 

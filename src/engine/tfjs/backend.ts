@@ -1,8 +1,8 @@
 /**
  * One place that prepares TensorFlow.js for facelens: the WASM backend (SIMD; Node runs it
  * single-threaded) plus facelens' own kernel overrides: a fast Conv2DBackpropInput, the missing
- * DepthwiseConv2dNativeBackpropInput (conv-backprop-kernel.ts), a MaxPoolGrad that routes
- * to the true argmax (maxpool-grad-kernel.ts) and a zero-copy Identity (identity-kernel.ts). Every module that uses TF.js awaits
+ * DepthwiseConv2dNativeBackpropInput (tfjs/conv-backprop-kernel.ts), a MaxPoolGrad that routes
+ * to the true argmax (tfjs/maxpool-grad-kernel.ts) and a zero-copy Identity (tfjs/identity-kernel.ts). Every module that uses TF.js awaits
  * `initTf()` first; it is idempotent.
  */
 import * as tf from '@tensorflow/tfjs';

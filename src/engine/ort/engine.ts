@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import ort from 'onnxruntime-node';
-import type { FaceModel } from '../models/face-model.js';
+import type { FaceModel } from '../../models/face-model.js';
 import { executionProviders, type Device } from './device.js';
 
 export interface HostTensor {
@@ -16,7 +16,7 @@ export interface HostTensor {
 export interface OrtEngineOptions {
   /** Intra-op threads; default = number of cores. */
   threads?: number;
-  /** Default: the process's device (`--device`, engine/device.ts). */
+  /** Default: the process's device (`--device`, engine/ort/device.ts). */
   device?: Device;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Input-space gradients (vector-Jacobian products) for the analyses, behind one interface:
- * - 'onnxruntime': a generated forward + backward ONNX graph (ort-backward.ts) on ONNX Runtime;
+ * - 'onnxruntime': a generated forward + backward ONNX graph (ort/backward.ts) on ONNX Runtime;
  * - 'tfjs': TfGraph + tf.grad (the fallback when the graph has an op the generator does not cover).
  *
  * The upstream signal (d/d probe) is one of:
@@ -13,12 +13,12 @@
  */
 import os from 'node:os';
 import ort from 'onnxruntime-node';
-import type { FaceModel } from '../models/face-model.js';
-import { BACKWARD_IO, buildBackwardModel, inferShapes, shapeNames, UnsupportedOpError, type UpstreamKind } from './ort-backward.js';
-import type { HostTensor } from './ort-engine.js';
-import { initTf, tf } from './tf-backend.js';
-import { TfGraph } from './tf-graph.js';
-import type { ReluRule } from './tf-relu-rules.js';
+import type { FaceModel } from '../../models/face-model.js';
+import { BACKWARD_IO, buildBackwardModel, inferShapes, shapeNames, UnsupportedOpError, type UpstreamKind } from './backward.js';
+import type { HostTensor } from './engine.js';
+import { initTf, tf } from '../tfjs/backend.js';
+import { TfGraph } from '../tfjs/graph.js';
+import type { ReluRule } from '../tfjs/relu-rules.js';
 
 export type Upstream =
   | { kind: 'mask'; mask: Float32Array }

@@ -1,26 +1,26 @@
 /**
  * Backward graphs for ONNX Runtime: from a model's ONNX forward graph, one ONNX graph that runs
  * the forward pass up to a probe tensor and then the input-space vector-Jacobian product
- * (upstream signal -> d/d input), with the rectifier rule of tf-relu-rules.ts as a parameter.
+ * (upstream signal -> d/d input), with the rectifier rule of tfjs/relu-rules.ts as a parameter.
  *
  * Graph inputs: the model input, plus `facelens_mask` (batch x probe shape; kinds 'mask' and
  * 'value-mask') or `facelens_channel` (int64 [1]; kind 'channel-max').
  * Graph outputs: `facelens_grad` (NCHW, as the input), the probe tensor (its forward value) and
  * any `capture` tensors, all from the same forward pass.
  *
- * The per-op rules (and the ops covered) are the table in ort-backward-rules.ts; ops outside it
+ * The per-op rules (and the ops covered) are the table in ort/backward-rules.ts; ops outside it
  * raise UnsupportedOpError (the caller falls back to TfGraph).
  *
  * Static shapes (batch 1) come from `inferShapes` (one ORT run of the forward graph).
  */
 import ort from 'onnxruntime-node';
-import { attr, decodeModel, encodeModel, TensorDataType, type ModelProto, type NodeProto, type TensorProto } from './onnx-proto.js';
-import { Gen, UnsupportedOpError } from './ort-backward-gen.js';
-import { BACKWARD_RULES, type BackwardContext } from './ort-backward-rules.js';
-import type { ReluRule } from './tf-relu-rules.js';
+import { attr, decodeModel, encodeModel, TensorDataType, type ModelProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
+import { Gen, UnsupportedOpError } from './backward-gen.js';
+import { BACKWARD_RULES, type BackwardContext } from './backward-rules.js';
+import type { ReluRule } from '../tfjs/relu-rules.js';
 
-export { UnsupportedOpError } from './ort-backward-gen.js';
-export { BACKWARD_OPS } from './ort-backward-rules.js';
+export { UnsupportedOpError } from './backward-gen.js';
+export { BACKWARD_OPS } from './backward-rules.js';
 
 export type UpstreamKind = 'mask' | 'value-mask' | 'channel-max';
 

@@ -7,8 +7,8 @@
  * time a gradient flows through the layer (then both are kept: twice the memory for FC
  * weights in gradient work, e.g. VGG's fc6 adds 411 MB).
  */
-import { tensorValues, type TensorProto } from './onnx-proto.js';
-import { tf } from './tf-backend.js';
+import { tensorValues, type TensorProto } from '../onnx/proto.js';
+import { tf } from './backend.js';
 
 type Keep = <T extends tf.Tensor>(t: T) => T;
 

@@ -2,10 +2,10 @@
  * Spatial ONNX ops on NHWC storage: Conv (plain, depthwise, grouped), MaxPool, AveragePool,
  * GlobalAveragePool, GlobalMaxPool, BatchNormalization, Pad.
  */
-import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from './onnx-proto.js';
-import { tf } from './tf-backend.js';
-import { hostNumbers, TO_NHWC, Val } from './tf-layout.js';
-import { opError, type LoadContext, type OpDef, type Prepared } from './tf-op-types.js';
+import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from '../onnx/proto.js';
+import { tf } from './backend.js';
+import { hostNumbers, TO_NHWC, Val } from './layout.js';
+import { opError, type LoadContext, type OpDef, type Prepared } from './op-types.js';
 
 type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
 type TfPad = 'valid' | ExplicitPad;

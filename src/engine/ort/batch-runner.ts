@@ -2,9 +2,9 @@
  * Streams faces through the forward engine in batches. While ONNX Runtime works on batch k
  * (native threads), the JS thread decodes/aligns batch k+1, so detection and inference overlap.
  */
-import type { RgbImage } from '../data/image.js';
-import { toInputBatch } from '../models/preprocess.js';
-import type { HostTensor, OrtEngine } from './ort-engine.js';
+import type { RgbImage } from '../../data/image.js';
+import { toInputBatch } from '../../models/preprocess.js';
+import type { HostTensor, OrtEngine } from './engine.js';
 
 /** Faces per forward batch unless a command says otherwise (every analysis and the CLI read it here). */
 export const DEFAULT_BATCH = 8;

@@ -1,7 +1,7 @@
 /**
  * The per-op backward rules of the ONNX Runtime backward graphs (the backward counterpart of the
- * forward op table `OPS` in tf-ops.ts): for each ONNX op, how to emit the vector-Jacobian
- * product of one forward node, given the gradient of its first output. ort-backward.ts walks the
+ * forward op table `OPS` in tfjs/ops.ts): for each ONNX op, how to emit the vector-Jacobian
+ * product of one forward node, given the gradient of its first output. ort/backward.ts walks the
  * input -> probe path in reverse and calls the rule of each node; an op without a rule, or a rule
  * that meets a configuration it does not cover, raises UnsupportedOpError (the caller then falls
  * back to TfGraph).
@@ -10,11 +10,11 @@
  * the same weights; MaxPool -> MaxPool with Indices, then MaxUnpool (non-overlapping windows) or
  * ScatterElements(add) (overlapping windows: a cell that wins two windows gets both gradients);
  * ORT's MaxPool picks the first maximum of a window in row-major order, as TfGraph's MaxPoolGrad
- * does. Rectifiers follow tf-relu-rules.ts.
+ * does. Rectifiers follow tfjs/relu-rules.ts.
  */
-import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from './onnx-proto.js';
-import type { Gen, UnsupportedOpError } from './ort-backward-gen.js';
-import type { ReluRule } from './tf-relu-rules.js';
+import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from '../onnx/proto.js';
+import type { Gen, UnsupportedOpError } from './backward-gen.js';
+import type { ReluRule } from '../tfjs/relu-rules.js';
 
 /** What a rule sees: the node, its gradient, and the generator's state. */
 export interface BackwardContext {

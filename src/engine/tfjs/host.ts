@@ -2,7 +2,7 @@
  * Shape arithmetic on host values (plain numbers): the Shape -> Gather -> Unsqueeze -> Concat ->
  * Reshape chains that exporters emit are evaluated here, never on tensors.
  */
-import { normAxis, sizeOf, type HostData } from './tf-layout.js';
+import { normAxis, sizeOf, type HostData } from './layout.js';
 
 function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
