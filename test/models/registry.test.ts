@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,7 +54,8 @@ test('TF.js graph model: a sidecar description sets name, preprocessing, alignme
   const dir = await mkdtemp(path.join(tmpdir(), 'facelens-tfjs-config-'));
   try {
     await copyFile(path.join(src, 'mobilefacenet.json'), path.join(dir, 'mfn.json'));
-    await symlink(path.join(src, 'mobilefacenet.bin'), path.join(dir, 'mobilefacenet.bin'));
+    // A copy, not a symlink: weight files that resolve outside the model's folder are refused.
+    await copyFile(path.join(src, 'mobilefacenet.bin'), path.join(dir, 'mobilefacenet.bin'));
     const stage3 = 'MobileFaceNet/MobileFaceNet/Conv2d_4_InvResBlock_5/Add';
     await writeFile(
       path.join(dir, 'mfn.facelens.json'),
