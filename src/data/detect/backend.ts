@@ -70,6 +70,9 @@ export async function createDetectorBackend(graphs: DetectorGraphs, opts: Detect
   const filename = fileURLToPath(new URL(ts ? './worker-tsx.mjs' : './worker.js', import.meta.url));
   const pool = new Piscina({
     filename,
+    // Under tsx the entry registers tsx itself; the parent's own `--import tsx` would be resolved
+    // again in each worker against the current directory, which fails when that is not the checkout.
+    execArgv: ts ? withoutTsxLoader(process.execArgv) : process.execArgv,
     minThreads: workers,
     maxThreads: workers,
     // One image per worker at a time: a queued second task would only wait behind the first.
@@ -94,4 +97,21 @@ export function detectorGraphs(modelDir: string): Promise<DetectorGraphs> {
     graphsPromise = undefined;
   });
   return graphsPromise;
+}
+
+/** Node flags minus those that load tsx (`--import tsx`, `--require …/tsx/…`, in either spelling). */
+export function withoutTsxLoader(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--(import|require|loader|experimental-loader)(?:=(.*))?$/.exec(a);
+    if (!m) {
+      out.push(a);
+      continue;
+    }
+    const value = m[2] ?? argv[i + 1] ?? '';
+    if (m[2] === undefined) i++;
+    if (!/(^|[\\/@])tsx([\\/]|$)/.test(value)) out.push(a, ...(m[2] === undefined ? [value] : []));
+  }
+  return out;
 }
