@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { GraphBuilder } from '../../engine/onnx/builder.js';
 import { readTfjsWeights } from '../../models/tfjs-weights.js';
-import { convSame, depthwiseSame, WeightSource } from './tf-conv.js';
+import { convSame, depthwiseSame, WeightSource } from '../../models/tf-conv.js';
 
 export const LANDMARK_INPUT_SIZE = 112;
 export const LANDMARK_MEAN_RGB: [number, number, number] = [122.782, 117.001, 104.298];

@@ -18,7 +18,7 @@
 import path from 'node:path';
 import { GraphBuilder } from '../../engine/onnx/builder.js';
 import { readTfjsWeights } from '../../models/tfjs-weights.js';
-import { convSame, depthwiseSame, relu6, WeightSource } from './tf-conv.js';
+import { convSame, depthwiseSame, relu6, WeightSource } from '../../models/tf-conv.js';
 
 export const SSD_INPUT_SIZE = 512;
 const BN_EPSILON = 0.0010000000474974513;

@@ -20,25 +20,13 @@ import type { FaceModel, ProbeKind, ProbeLayer } from '../face-model.js';
 import { receptiveFields } from '../receptive-field.js';
 import { DLIB_150_TEMPLATE } from '../templates.js';
 import { readTfjsWeights, type NamedWeight } from '../tfjs-weights.js';
+import { convFilter } from '../tf-conv.js';
 
 export const DLIB_RESNET_MEAN_RGB: [number, number, number] = [122.782, 117.001, 104.298];
 
 export function faceApiModelDir(): string {
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-}
-
-/** HWIO (TF.js) -> OIHW (ONNX), with a per-output-channel factor folded in. */
-function hwioToOihw(w: NamedWeight, scale: Float32Array): Float32Array {
-  const [kh, kw, ci, co] = w.shape;
-  const out = new Float32Array(w.data.length);
-  for (let h = 0; h < kh; h++)
-    for (let x = 0; x < kw; x++)
-      for (let i = 0; i < ci; i++)
-        for (let o = 0; o < co; o++) {
-          out[((o * ci + i) * kh + h) * kw + x] = w.data[((h * kw + x) * ci + i) * co + o] * scale[o];
-        }
-  return out;
 }
 
 class DlibGraph {
@@ -58,7 +46,7 @@ class DlibGraph {
     const s = this.w(`${prefix}/scale/weights`).data;
     const t = this.w(`${prefix}/scale/biases`).data;
     const [kh, kw, ci, co] = filters.shape;
-    const W = this.g.weight(`${prefix}/W`, [co, ci, kh, kw], hwioToOihw(filters, s));
+    const W = this.g.weight(`${prefix}/W`, [co, ci, kh, kw], convFilter(filters, s));
     const B = this.g.weight(`${prefix}/B`, [co], bias.map((b, o) => b * s[o] + t[o]));
     const p = pad === 'same' ? (kh - 1) / 2 : 0;
     const y = this.g.node('Conv', [x, W, B], { kernel_shape: [kh, kw], strides: [stride, stride], pads: [p, p, p, p] }, relu ? undefined : out);

@@ -1,10 +1,11 @@
 /**
- * Conv building blocks shared by the face-api detector graphs: TF.js weight layouts converted
- * to ONNX ones, and TF's 'same' padding expressed as ONNX SAME_UPPER (TF puts the odd extra
- * row/column of padding at the end, which is exactly SAME_UPPER).
+ * Conv building blocks shared by the ONNX graphs built from face-api's TF.js weights (detector,
+ * landmarks, dlib-resnet): TF.js weight layouts converted to ONNX ones, and TF's 'same' padding
+ * expressed as ONNX SAME_UPPER (TF puts the odd extra row/column of padding at the end, which is
+ * exactly SAME_UPPER).
  */
-import type { GraphBuilder } from '../../engine/onnx/builder.js';
-import type { NamedWeight } from '../../models/tfjs-weights.js';
+import type { GraphBuilder } from '../engine/onnx/builder.js';
+import type { NamedWeight } from './tfjs-weights.js';
 
 /** Regular conv filter HWIO (TF) -> OIHW (ONNX), times a per-output-channel factor. */
 export function convFilter(w: NamedWeight, scale?: Float32Array): Float32Array {
