@@ -11,20 +11,7 @@ import type { SkippedItem } from '../data/dataset.js';
 import { readJson, writeJsonAtomic } from '../io/json.js';
 import { writeSummary } from '../results/summary.js';
 import { NpyAppender, readNpy } from '../io/npy.js';
-
-interface EmbedSummary {
-  command: 'embed';
-  dataset: { kind: string; root: string; items: number; fingerprint?: string };
-  shard?: { index: number; count: number; start: number; end: number };
-  parameters: Record<string, unknown>;
-  model: string;
-  layer: string;
-  dims: number[];
-  featureLength: number;
-  count: number;
-  skipped: SkippedItem[];
-  seconds: number;
-}
+import type { EmbedSummary } from './embed.js';
 
 export async function readEmbedShard(dir: string) {
   const summary = await readJson<EmbedSummary>(path.join(dir, 'summary.json'));

@@ -42,6 +42,17 @@ export interface EmbedResult {
   imagesPerSecond: number;
 }
 
+/** What `summary.json` of an embed run holds (written below, read back by `facelens merge`). */
+export interface EmbedSummary extends Omit<EmbedResult, 'files' | 'imagesPerSecond'> {
+  command: 'embed';
+  date: string;
+  dataset: { kind: string; root: string; items: number; fingerprint?: string };
+  shard?: { index: number; count: number; start: number; end: number };
+  parameters: Record<string, unknown>;
+  files?: EmbedResult['files'];
+  imagesPerSecond?: number;
+}
+
 export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
   const t0 = performance.now();
   const probe = findProbe(opts.model, opts.layer);
@@ -103,7 +114,7 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
     imagesPerSecond: ids.length / seconds,
   };
   await writeJsonAtomic(files.items, ids);
-  await writeSummary(files.summary, {
+  const summary: EmbedSummary = {
     command: 'embed',
     date: new Date().toISOString(),
     dataset: { kind: opts.dataset.kind, root: opts.dataset.root, items: all.length, fingerprint: datasetFingerprint(all.map((it) => it.id)) },
@@ -116,6 +127,7 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
       batch: opts.batch ?? DEFAULT_BATCH,
     },
     ...result,
-  });
+  };
+  await writeSummary(files.summary, summary);
   return result;
 }
