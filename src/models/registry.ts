@@ -7,7 +7,7 @@ import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { builtinLoader } from './builtin/loader.js';
 import type { FaceModel, ModelSpec } from './face-model.js';
-import type { LoadModelOptions, ModelLoader } from './model-loader.js';
+import { extensionOf, type LoadModelOptions, type ModelLoader } from './model-loader.js';
 import { onnxLoader } from './onnx-loader.js';
 import { tfjsGraphLoader } from './tfjs-graph/loader.js';
 import { kerasH5Loader } from './vggface/loader.js';
@@ -21,6 +21,15 @@ export const MODEL_LOADERS: readonly ModelLoader[] = [builtinLoader, kerasH5Load
 
 export const DEFAULT_MODEL = 'dlib-resnet';
 
+/** The loader that takes `file` as a model file (by its extension), or undefined. */
+export function fileLoaderFor(file: string): ModelLoader | undefined {
+  if (extensionOf(file) === '') return undefined;
+  return MODEL_LOADERS.find((l) => l.format !== 'builtin' && l.accepts(file));
+}
+
+/** How the model files facelens reads are named, for messages. */
+export const MODEL_FILE_USAGE = MODEL_LOADERS.filter((l) => l.format !== 'builtin' && l.format !== 'keras-h5').map((l) => l.usage).concat('a Keras .h5/.hdf5 weight file').join(', ');
+
 async function resolve(spec: string, opts: LoadModelOptions): Promise<FaceModel> {
   const loader = MODEL_LOADERS.find((l) => l.accepts(spec));
   if (loader) return loader.load(spec, opts);
@@ -32,7 +41,7 @@ const cache = new Map<string, Promise<FaceModel>>();
 
 /** The arguments of a `loadModel` call with file paths made absolute (built-in names stay). */
 function modelSpec(spec: string, opts: LoadModelOptions): ModelSpec {
-  const isFile = /\.(onnx|json|h5)$/i.test(spec);
+  const isFile = fileLoaderFor(spec) !== undefined;
   return {
     model: isFile ? path.resolve(spec) : spec,
     ...(opts.weights ? { weights: path.resolve(opts.weights) } : {}),

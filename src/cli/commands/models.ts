@@ -1,8 +1,7 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { FaceModel, ProbeLayer } from '../../models/face-model.js';
 import { onnxProbeCandidates } from '../../models/onnx-file.js';
-import { BUILTIN_MODELS, loadModel, WEIGHTS_MODELS } from '../../models/registry.js';
+import { BUILTIN_MODELS, fileLoaderFor, loadModel, MODEL_FILE_USAGE, WEIGHTS_MODELS } from '../../models/registry.js';
 import { DEVICES, deviceStatus } from '../../engine/ort/device.js';
 import { UserError } from '../../core/errors.js';
 import { result } from '../log.js';
@@ -42,18 +41,16 @@ function probeLine(p: ProbeRow): string {
   return `  ${mark}${p.name.padEnd(14)} ${p.tensor.padEnd(28)} ${p.kind.padEnd(9)} ${`[${p.shape.join('x')}]`.padEnd(14)} ${rf.padEnd(36)} ${p.note ?? ''}`.trimEnd();
 }
 
-/** A file argument: .h5 (VGGFace weights), .onnx (candidates), .json (TF.js graph model). */
+/** A model file argument (any format of MODEL_LOADERS); an ONNX file lists its probe candidates. */
 async function describeFile(file: string, opts: ModelOptions): Promise<ModelRow> {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.onnx' && !parseProbeArgs(opts.probe)) {
+  const loader = fileLoaderFor(file);
+  if (!loader) throw new UserError(`facelens models: ${file}: expected a model file (${MODEL_FILE_USAGE})`);
+  if (loader.format === 'onnx' && !parseProbeArgs(opts.probe)) {
     const m = await loadModel(file, { config: opts.modelConfig });
     const cands = await onnxProbeCandidates(file, { config: opts.modelConfig });
     return { ...modelRow(m), probes: cands.map((c) => ({ name: c.picked ? c.name : '-', tensor: c.tensor, kind: c.kind, shape: c.shape, rf: c.rf, note: c.note, picked: c.picked })) };
   }
-  if (ext === '.h5' || ext === '.hdf5' || ext === '.onnx' || ext === '.json') {
-    return modelRow(await loadModel(file, { config: opts.modelConfig, probes: parseProbeArgs(opts.probe) }));
-  }
-  throw new UserError(`facelens models: ${file}: expected a .onnx, .h5 or TF.js model .json file`);
+  return modelRow(await loadModel(file, { config: opts.modelConfig, probes: parseProbeArgs(opts.probe) }));
 }
 
 export function registerModels(program: Command): void {
