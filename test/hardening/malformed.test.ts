@@ -136,7 +136,7 @@ for (const [id, args, msg] of modelCases) {
 add('models-garbage', 'error', ['models', P('models/garbage.onnx')], /not an ONNX model/);
 add('models-traversal', 'error', ['models', P('models/trav/model.json')], /outside the model's folder/);
 add('models-onnx-external', 'error', ['models', P('models/external.onnx')], /lies outside the model's folder/);
-add('models-unknown-ext', 'error', ['models', P('file.txt')], /expected a \.onnx, \.h5 or TF\.js model \.json/);
+add('models-unknown-ext', 'error', ['models', P('file.txt')], /file\.txt: expected a model file \(a \.onnx file, a TF\.js model\.json, a Keras \.h5\/\.hdf5 weight file\)/);
 add('models-missing', 'error', ['models', P('nosuch.onnx')], /nosuch\.onnx/);
 
 // ---- images: broken, hostile, odd modes (one per file; align and embed) ----------------------
