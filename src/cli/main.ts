@@ -71,8 +71,13 @@ export function buildProgram(): Command {
   registerYaw(program);
   registerExplain(program);
   registerCompare(program);
-  program.exitOverride();
-  for (const c of program.commands) c.exitOverride();
+  // Every level, nested sub-commands (`data fetch`) included: commander would otherwise call
+  // process.exit on their usage errors, which kills an in-process caller of runCli.
+  const throwOnError = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(throwOnError);
+  };
+  throwOnError(program);
   return program;
 }
 

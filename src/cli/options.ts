@@ -10,6 +10,7 @@ import { UserError } from '../core/errors.js';
 import type { OnProgress } from '../core/progress.js';
 import type { FaceModel } from '../models/face-model.js';
 import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
+import { baseUrlProblem } from '../data/fetch/catalog.js';
 
 // ---------------------------------------------------------------------------------------------
 // Number parsers (commander argParsers)
@@ -26,6 +27,15 @@ export const intArg = (name: string) => numberArg(name, (n) => Number.isInteger(
 export const nonNegativeInt = (name: string) => numberArg(name, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer');
 export const positiveNumber = (name: string) => numberArg(name, (n) => n > 0, 'a positive number');
 export const nonNegativeNumber = (name: string) => numberArg(name, (n) => n >= 0, 'a non-negative number');
+
+/** `--base-url <url>`: a dataset mirror, checked while parsing (an http(s) URL). */
+export function addBaseUrlOption(cmd: Command, description: string): Command {
+  return cmd.option('--base-url <url>', description, (v: string) => {
+    const problem = baseUrlProblem(v);
+    if (problem) throw new InvalidArgumentError(`--base-url ${problem}`);
+    return v;
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // The shared options

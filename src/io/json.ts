@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
+import { UserError } from '../core/errors.js';
 
 export interface WriteJsonOptions {
   /** Sort object keys recursively (arrays keep their order). Default false: insertion order. */
@@ -53,17 +54,22 @@ export async function writeJsonAtomic(file: string, value: unknown, options: Wri
   await writeFileAtomic(file, formatJson(value, options, file), { label: 'writeJson' });
 }
 
-/** Read and parse a JSON file. The type parameter is not checked at run time. */
+/**
+ * Read and parse a JSON file. The type parameter is not checked at run time. A file that cannot
+ * be read or is not JSON is the user's input (a missing, truncated or hand-edited result file),
+ * so both are UserErrors naming the file.
+ */
 export async function readJson<T = unknown>(file: string): Promise<T> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    throw new Error(`readJson: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read ${file}${code ? ` (${code})` : `: ${(err as Error).message}`}`);
   }
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new Error(`readJson: invalid JSON in ${file}: ${(err as Error).message}`, { cause: err });
+    throw new UserError(`invalid JSON in ${file}: ${(err as Error).message}`);
   }
 }

@@ -393,6 +393,31 @@ const maxCases: [string, string[], RegExp][] = [
 for (const [id, args, msg] of maxCases) add(`maximize-${id}`, 'error', ['maximize', ...args, '--out', O(`maximize-${id}`)], msg);
 add('maximize-steps-0', 'warn', ['maximize', '-l', 'gap', '-k', '0', '--steps', '0', '--octaves', '1', '--snapshots', '1', '--out', O('maximize-steps-0')], /--steps 0/);
 
+// ---- data, yaw, explain, compare, merge ----------------------------------------------------------
+add('data-fetch-unknown', 'error', ['data', 'fetch', 'nosuch', '--data-dir', O('data-fetch-unknown')], /unknown dataset "nosuch" \(known: lfw/);
+add('data-fetch-url-word', 'error', ['data', 'fetch', 'lfw', '--data-dir', O('data-fetch-url-word'), '--base-url', 'notaurl'], /--base-url is not a URL/);
+add('data-fetch-url-ftp', 'error', ['data', 'fetch', 'lfw', '--data-dir', O('data-fetch-url-ftp'), '--base-url', 'ftp://host/x'], /--base-url must be an http or https URL/);
+add('data-fetch-timeout', 'error', ['data', 'fetch', 'lfw', '--data-dir', O('data-fetch-timeout'), '--timeout', '-1'], /--timeout must be a positive number/);
+add('data-fetch-no-name', 'usage', ['data', 'fetch'], /missing required argument/);
+add('demo-base-url', 'error', ['demo', '--base-url', 'x', '--out', O('demo-base-url')], /--base-url is not a URL/);
+add('yaw-folds-1', 'error', ['yaw', P('good'), ...ND, '--folds', '1', '--out', O('yaw-folds-1')], /--folds must be at least 2/);
+add('yaw-ks-0', 'error', ['yaw', P('good'), ...ND, '--ks', '0', '--out', O('yaw-ks-0')], /--ks must be positive integers/);
+add('yaw-frontal-turned', 'error', ['yaw', P('good'), ...ND, '--frontal', '40', '--turned', '30', '--out', O('yaw-frontal-turned')], /--frontal <= --turned/);
+add('yaw-missing', 'error', ['yaw', P('nosuch'), ...ND, '--out', O('yaw-missing')], /nosuch/);
+add('verify-protocol-xx', 'error', ['verify', P('good'), ...ND, '--protocol', 'XX', '--out', O('verify-protocol-xx')], /--protocol must be FP or FF/);
+add('verify-protocol-noprotocol', 'error', ['verify', P('good'), ...ND, '--protocol', 'FP', '--out', O('verify-protocol-noprotocol')], /no CFP protocol folder .*good/);
+add('explain-one-image', 'error', ['explain', P('good/a.jpg'), ...NC, '--out', O('explain-one-image')], /two images A B \(got 1\)/);
+add('explain-pairs-missing', 'error', ['explain', '--pairs', P('nosuch.txt'), ...NC, '--out', O('explain-pairs-missing')], /nosuch\.txt/);
+add('explain-patch-0', 'error', ['explain', P('good/a.jpg'), P('good/c.jpg'), ...NC, '--patch', '0', '--out', O('explain-patch-0')], /--patch must be a positive integer/);
+add('explain-layer-unknown', 'error', ['explain', P('good/a.jpg'), P('good/c.jpg'), ...NC, '--layer', 'nosuch', '--out', O('explain-layer-unknown')], /no probe layer "nosuch"/);
+add('compare-three-models', 'error', ['compare', P('good'), ...ND, '--model', 'dlib-resnet', '--model', 'faceres', '--model', 'dlib-resnet', '--out', O('compare-three-models')], /give one or two models \(got 3\)/);
+add('compare-unknown-model', 'error', ['compare', P('good'), ...ND, '--model', 'dlib-resnet', '--model', 'nosuch', '--out', O('compare-unknown-model')], /unknown model "nosuch"/);
+add('compare-max-dims-0', 'error', ['compare', P('good'), ...ND, '--max-dims', '0', '--out', O('compare-max-dims-0')], /--max-dims must be a positive integer/);
+add('compare-reduction', 'error', ['compare', P('good'), ...ND, '--reduction', 'weird', '--out', O('compare-reduction')], /--reduction must be one of sketch, pool, none/);
+add('merge-not-shard', 'error', ['merge', P('good'), '--out', O('merge-not-shard')], /good: not a finished facelens .* output/);
+add('merge-no-shards', 'usage', ['merge', '--out', O('merge-no-shards')], /missing required argument/);
+add('merge-garbage-manifest', 'error', ['merge', S('v-garbage'), '--out', O('merge-garbage-manifest')], /v-garbage/);
+
 // ---- demo, report, serve -------------------------------------------------------------------------
 add('demo-userdir', 'error', ['demo', '--out', P('userdir')], /holds no facelens results .*nothing was changed/);
 add('demo-fake-results', 'error', ['demo', '--out', P('fake-results')], /holds no facelens results/);

@@ -51,10 +51,10 @@ test('refuses non-finite numbers, naming the file and the key, and keeps the old
 
 test('readJson errors name the file', async () => {
   const missing = path.join(dir, 'missing.json');
-  await assert.rejects(readJson(missing), (e: Error) => e.message.startsWith(`readJson: cannot read ${missing}`));
+  await assert.rejects(readJson(missing), (e: Error) => e.name === 'UserError' && e.message.startsWith(`cannot read ${missing} (ENOENT)`));
   const bad = path.join(dir, 'bad.json');
   await fs.writeFile(bad, '{"a": 1,');
-  await assert.rejects(readJson(bad), (e: Error) => e.message.startsWith(`readJson: invalid JSON in ${bad}`));
+  await assert.rejects(readJson(bad), (e: Error) => e.name === 'UserError' && e.message.startsWith(`invalid JSON in ${bad}`));
 });
 
 test('write errors name the file', async () => {

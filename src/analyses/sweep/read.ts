@@ -30,19 +30,12 @@ export async function openSweep(dir: string): Promise<SweepData> {
   try {
     raw = await readJson<unknown>(files.manifest);
   } catch (e) {
-    throw new UserError(`${dir} is not a facelens sweep (${(e as Error).message.replace(/^readJson: /, '')})`);
+    throw new UserError(`${dir} is not a facelens sweep (${(e as Error).message})`);
   }
   const manifest = validateSweepManifest(files.manifest, raw);
   if (manifest.status !== 'complete') throw new UserError(`${dir}: the sweep is not complete; rerun the same \`facelens sweep\` command to resume it`);
-  const readOr = async (file: string) => {
-    try {
-      return await readJson<unknown>(file);
-    } catch (e) {
-      throw new UserError(`${(e as Error).message.replace(/^readJson: /, '')}`);
-    }
-  };
-  const items = validateSweepItems(files.items, await readOr(files.items));
-  const skipped = validateSkipped(files.skipped, await readOr(files.skipped));
+  const items = validateSweepItems(files.items, await readJson<unknown>(files.items));
+  const skipped = validateSkipped(files.skipped, await readJson<unknown>(files.skipped));
   return {
     dir,
     manifest,

@@ -3,6 +3,7 @@ import { defaultBaseUrl, defaultDataDir, downloadSize, formatBytes, CATALOG } fr
 import { fetchDataset, listDatasets, type FetchOptions, type FetchResult } from '../../data/fetch/install.js';
 import { info, result } from '../log.js';
 import { byteProgress } from '../byte-progress.js';
+import { addBaseUrlOption, positiveNumber } from '../options.js';
 
 /** `fetchDataset` with byte progress bars (size, speed, ETA) on stderr. */
 export async function fetchWithProgress(name: string, opts: Omit<FetchOptions, 'onDownload' | 'onExtract' | 'log'>): Promise<FetchResult> {
@@ -43,18 +44,17 @@ export async function fetchWithProgress(name: string, opts: Omit<FetchOptions, '
 
 export function registerData(program: Command): void {
   const data = program.command('data').description(`datasets in the data folder ($FACELENS_DATA, default ~/.cache/facelens/datasets): fetch, list`);
-  data
+  const fetch = data
     .command('fetch')
     .description('download and install a dataset (resumable, SHA-256 verified, installed atomically)')
     .argument('<dataset>', `dataset name: ${CATALOG.map((d) => `${d.name} (${formatBytes(downloadSize(d))})`).join(', ')}`)
     .option('--data-dir <dir>', 'data folder (default $FACELENS_DATA or ~/.cache/facelens/datasets)')
-    .option('--base-url <url>', 'mirror: fetch <url>/<file name> instead of the default URLs (or $FACELENS_DATA_BASE_URL)')
     .option('--keep-downloads', 'keep the downloaded archives after installing')
-    .option('--timeout <s>', 'seconds to wait for a server answer or for the next bytes', '30')
+    .option('--timeout <s>', 'seconds to wait for a server answer or for the next bytes', positiveNumber('--timeout'), 30);
+  addBaseUrlOption(fetch, 'mirror: fetch <url>/<file name> instead of the default URLs (or $FACELENS_DATA_BASE_URL)')
     .action(async (name: string, opts) => {
       const dataDir = opts.dataDir ?? defaultDataDir();
-      const t = Number(opts.timeout);
-      const ms = Number.isFinite(t) && t > 0 ? t * 1000 : 30_000;
+      const ms = (opts.timeout as number) * 1000;
       const r = await fetchWithProgress(name, { dataDir, baseUrl: opts.baseUrl ?? defaultBaseUrl(), keepDownloads: Boolean(opts.keepDownloads), connectTimeoutMs: Math.min(ms, 15_000), idleTimeoutMs: ms });
       if (r.status === 'present') info(`${r.name} is already installed`);
       else info(`installed ${r.name}: ${r.images} images, ${r.pairs ?? 0} pairs`);

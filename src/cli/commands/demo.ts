@@ -5,7 +5,7 @@ import { buildReportDetailed } from '../../report/html/build.js';
 import { commitDemoOut } from '../../demo/output.js';
 import { info, result } from '../log.js';
 import { POSE_DEFAULTS } from '../../analyses/probes/pose.js';
-import { addModelOption, addOutOption, addSeedOption, intArg, modelFromOptions, nonNegativeInt } from '../options.js';
+import { addBaseUrlOption, addModelOption, addOutOption, addSeedOption, intArg, modelFromOptions, nonNegativeInt } from '../options.js';
 import { DEFAULT_LFW_LIMIT, lfwPhotos, openDemoLfw, resolveDemoData } from '../../demo/data-source.js';
 import { defaultBaseUrl } from '../../data/fetch/catalog.js';
 import { fetchWithProgress } from './data.js';
@@ -31,8 +31,8 @@ export function registerDemo(program: Command): void {
     .option('--cfp-identities <list>', 'CFP identities for the pose probe', POSE_DEFAULTS.identities)
     .option('--lfw-limit <n>', `use at most n LFW images (whole pairs over every fold; 0 = all pairs' images)`, nonNegativeInt('--lfw-limit'), DEFAULT_LFW_LIMIT)
     .option('--offline', 'never download LFW; without it in the data folder, run on the bundled photos')
-    .option('--data-dir <dir>', 'data folder holding lfw/ (and cfp/) (default $FACELENS_DATA or ~/.cache/facelens/datasets)')
-    .option('--base-url <url>', 'LFW mirror for the download (or $FACELENS_DATA_BASE_URL)');
+    .option('--data-dir <dir>', 'data folder holding lfw/ (and cfp/) (default $FACELENS_DATA or ~/.cache/facelens/datasets)');
+  addBaseUrlOption(cmd, 'LFW mirror for the download (or $FACELENS_DATA_BASE_URL)');
   addModelOption(cmd).action(async (opts) => {
     const data = await resolveDemoData({
       lfw: opts.lfw,

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { UserError } from '../../core/errors.js';
 
 export interface RemoteFile {
   /** File name on a mirror given by a base URL: `<base>/<name>`. */
@@ -70,10 +71,25 @@ export function defaultDataDir(): string {
   return path.resolve(env && env.trim() !== '' ? env : path.join(os.homedir(), '.cache', 'facelens', 'datasets'));
 }
 
-/** `--base-url`, else `$FACELENS_DATA_BASE_URL`, else undefined (the default URLs). */
+/** Why `url` cannot be a mirror base URL (an http(s) URL), or undefined when it can. */
+export function baseUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `is not a URL (expected http://host/path or https://...), got "${url}"`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `must be an http or https URL, got "${url}"`;
+  return undefined;
+}
+
+/** `$FACELENS_DATA_BASE_URL` (checked), else undefined (the default URLs); `--base-url` overrides it. */
 export function defaultBaseUrl(): string | undefined {
-  const env = process.env.FACELENS_DATA_BASE_URL;
-  return env && env.trim() !== '' ? env.trim() : undefined;
+  const env = process.env.FACELENS_DATA_BASE_URL?.trim();
+  if (!env) return undefined;
+  const problem = baseUrlProblem(env);
+  if (problem) throw new UserError(`$FACELENS_DATA_BASE_URL ${problem}`);
+  return env;
 }
 
 /** The URL of `file`: `<base>/<name>` with a base URL, else its default URL. */
