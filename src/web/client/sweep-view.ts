@@ -5,6 +5,7 @@
  */
 import type { LayerEntry, NeuronSweepResponse } from '../../results/explorer-index.js';
 import { fmt, h, message } from './dom.js';
+import { computeButton, reportOnce, tileSlot, type TileSlot } from './ondemand.js';
 import { links } from './router.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -55,7 +56,36 @@ function face(d: NeuronSweepResponse, t: NeuronSweepResponse['top'][number]): HT
     const sx = size / d.input.width, sy = size / d.input.height;
     box.append(h('div', { class: 'rf', style: `left:${t.box.x0 * sx}px;top:${t.box.y0 * sy}px;width:${(t.box.x1 - t.box.x0 + 1) * sx}px;height:${(t.box.y1 - t.box.y0 + 1) * sy}px`, title: 'receptive field of the argmax cell' }));
   }
-  return h('figure', { class: 'top-face', 'data-rank': t.rank }, box, h('figcaption', {}, `#${t.rank} ${t.id}${t.identity ? ` (${t.identity})` : ''}: ${fmt(t.value, 3)}`));
+  return h(
+    'figure',
+    { class: 'top-face', 'data-rank': t.rank },
+    h('a', { href: links.face(t.row), class: 'face-link', title: 'this face: what fires where' }, box),
+    h('figcaption', {}, h('a', { href: links.face(t.row), class: 'face-link' }, `#${t.rank} ${t.id}`), `${t.identity ? ` (${t.identity})` : ''}: ${fmt(t.value, 3)}`),
+  );
+}
+
+/**
+ * Deconvnet projections of the top images computed by serve on demand (neurons the atlas lacks):
+ * one [patch | projection] tile per top image, filled when the reader asks.
+ */
+export function onDemandPanel(d: NeuronSweepResponse): HTMLElement {
+  const slots: TileSlot[] = [];
+  const { button, note } = computeButton(`Compute the projections of the top ${d.top.length}`, () => slots);
+  const fail = reportOnce(note);
+  const tiles = d.top.map((t) => {
+    const slot = tileSlot(d.layer, d.neuron, t.row, fail, `#${t.rank} ${t.id} projected`);
+    slots.push(slot);
+    return h('figure', { class: 'proj-fig', 'data-rank': t.rank }, slot.el, h('figcaption', {}, h('a', { href: links.face(t.row), class: 'face-link' }, `#${t.rank} ${t.id}`)));
+  });
+  return h(
+    'div',
+    { id: 'ondemand' },
+    h('h2', {}, 'Projections (computed on demand)'),
+    h('p', {}, 'This neuron is not in the atlas. `facelens serve` can project it back to pixels on each top image now (deconvnet, at the argmax cell) and caches every tile on disk. Tile: [receptive-field patch | projection blended on it], each tile on its own scale.'),
+    h('p', {}, button),
+    note,
+    h('div', { class: 'grid', id: 'ondemand-tiles' }, ...tiles),
+  );
 }
 
 export function sweepPanel(d: NeuronSweepResponse): HTMLElement {
