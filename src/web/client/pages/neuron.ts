@@ -47,7 +47,8 @@ function mosaic(doc: NeuronAtlas, src: string): HTMLElement {
 }
 
 function amFigure(dir: string, e: AtlasMaximizeEntry): HTMLElement {
-  const label = `${e.facet === null ? 'AM' : `facet ${e.facet}`}: init ${e.init.split(':')[0]}, activation ${fmt(e.initialActivation)} -> ${fmt(e.finalActivation)}`;
+  const stop = e.plateauStep === undefined ? '' : e.plateauStep === null ? `, no plateau within ${e.steps ?? '?'} steps` : `, plateau at step ${e.plateauStep}`;
+  const label = `${e.facet === null ? 'AM' : `facet ${e.facet}`}: init ${e.init.split(':')[0]}, activation ${fmt(e.initialActivation)} -> ${fmt(e.finalActivation)}${stop}`;
   return h(
     'figure',
     { class: 'am' },
