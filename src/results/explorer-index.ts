@@ -101,6 +101,8 @@ export interface NeuronSweepResponse {
 /** GET /api/sweep/face/<row>: per swept layer, the neurons most active on one image. */
 export interface FaceSweepResponse {
   row: number;
+  /** The ranking: the projection value, or the value relative to the neuron's max over the sweep. */
+  by: 'value' | 'relative';
   id: string;
   identity?: string;
   images: number;

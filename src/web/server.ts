@@ -152,7 +152,8 @@ async function sweepRoute(root: string, proj: ProjectionService, req: http.Incom
   }
   if (parts.length === 2 && parts[0] === 'face' && /^\d+$/.test(parts[1]!)) {
     const top = Number(/[?&]top=(\d+)/.exec(raw)?.[1] ?? 6);
-    const r = await faceSweep(root, Number(parts[1]), top);
+    const by = /[?&]by=relative(&|$)/.test(raw) ? 'relative' : 'value';
+    const r = await faceSweep(root, Number(parts[1]), top, by);
     return r ? json(req, res, r) : none();
   }
   // On demand (projection-service.ts): the aligned crop, and one neuron's projection tile.

@@ -174,10 +174,10 @@ export async function sweepImageFile(root: string, row: number): Promise<string 
 
 /**
  * Per swept layer, the `top` neurons with the highest projection value on image `row` (ties by
- * neuron number), each with the argmax cell's RF box (aligned-crop pixels) and the image's rank
+ * neuron number; `by: 'relative'`: the highest value / the neuron's max over the sweep), each with the argmax cell's RF box (aligned-crop pixels) and the image's rank
  * among all swept images for that neuron (1 = the neuron's best image).
  */
-export async function faceSweep(root: string, row: number, top = 6): Promise<FaceSweepResponse | undefined> {
+export async function faceSweep(root: string, row: number, top = 6, by: 'value' | 'relative' = 'value'): Promise<FaceSweepResponse | undefined> {
   const c = await sweepOf(root);
   const item = c?.sweep.items[row];
   if (!c || !item || !Number.isInteger(row)) return undefined;
@@ -190,7 +190,9 @@ export async function faceSweep(root: string, row: number, top = 6): Promise<Fac
     const { table } = t;
     const C = table.channels;
     const mine = table.values.subarray(row * C, (row + 1) * C);
-    const order = Array.from(mine, (v, n) => ({ v, n })).sort((a, b) => b.v - a.v || a.n - b.n).slice(0, k);
+    // 'relative': value / the neuron's max over the sweep (neurons for which this face is among their best)
+    const key = (v: number, n: number) => (by === 'relative' ? (t.stats[n]!.max > 0 ? v / t.stats[n]!.max : -Infinity) : v);
+    const order = Array.from(mine, (v, n) => ({ v, n, s: key(v, n) })).sort((a, b) => b.s - a.s || a.n - b.n).slice(0, k);
     const neurons = order.map(({ v, n }) => {
       let rank = 1;
       for (let r = 0; r < table.rows; r++) if (table.values[r * C + n]! > v) rank++;
@@ -211,6 +213,7 @@ export async function faceSweep(root: string, row: number, top = 6): Promise<Fac
   }
   return {
     row,
+    by,
     id: item.id,
     ...(item.identity ? { identity: item.identity } : {}),
     images: c.sweep.items.length,

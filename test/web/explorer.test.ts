@@ -265,7 +265,7 @@ test('crawl: every explorer link and every heatmap row leads to a page that rend
     seen.add(hash);
     await go(page, hash);
     const isNeuron = /^#\/layer\/[^/]+\/neuron\/\d+(\/[^/]+)?$/.test(hash);
-    const isFace = /^#\/face\/\d+$/.test(hash);
+    const isFace = /^#\/face\/\d+(\/relative)?$/.test(hash);
     const state = await page.evaluate(() => ({
       faceLayers: document.querySelectorAll('.face-layer').length,
       faceNeuronLinks: document.querySelectorAll('.face-layer a.neuron-link').length,
@@ -309,7 +309,7 @@ test('crawl: every explorer link and every heatmap row leads to a page that rend
   assert.equal(heatTargets.size, 64 + 128, 'each heatmap row opens a different neuron');
   // every swept face has a per-face page, reached from the face list and the neurons' top faces
   assert.ok(seen.has('#/faces'), 'the face list is linked');
-  for (let r = 0; r < FIXTURE_FACES; r++) assert.ok(seen.has(`#/face/${r}`), `face ${r} never reached`);
+  for (let r = 0; r < FIXTURE_FACES; r++) for (const v of ['', '/relative']) assert.ok(seen.has(`#/face/${r}${v}`), `face ${r}${v} never reached`);
   await page.waitForLoadState('networkidle');
   assert.deepEqual(problems, []);
   await page.close();

@@ -178,4 +178,12 @@ test('per-face API: each layer\'s most active neurons on one image, with the ima
     }
   }
   assert.equal((await get(`${ex.url}api/sweep/face/6`)).status, 404);
+  // ranked by value / the neuron's max over the sweep
+  const rel = JSON.parse((await get(`${ex.url}api/sweep/face/${row}?top=3&by=relative`)).body.toString()) as FaceSweepResponse;
+  assert.equal(rel.by, 'relative');
+  const t = await sw.readLayer('res64');
+  const C = t.channels;
+  const max = Array.from({ length: C }, (_, n) => Math.max(...Array.from({ length: t.rows }, (_, q) => t.values[q * C + n]!)));
+  const want = Array.from({ length: C }, (_, n) => ({ n, s: max[n]! > 0 ? t.values[row * C + n]! / max[n]! : -Infinity })).sort((a, b) => b.s - a.s || a.n - b.n).slice(0, 3).map((x) => x.n);
+  assert.deepEqual(rel.layers[0]!.neurons.map((n) => n.neuron), want);
 });

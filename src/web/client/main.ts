@@ -29,7 +29,7 @@ async function render(route: Route): Promise<{ page: HTMLElement; crumbs: HTMLEl
     case 'faces':
       return { page: await facesPage(), crumbs: [h('span', {}, 'faces')] };
     case 'face':
-      return { page: await facePage(route.row), crumbs: [h('a', { href: links.faces() }, 'faces'), h('span', {}, `#${route.row}`)] };
+      return { page: await facePage(route.row, route.by), crumbs: [h('a', { href: links.faces() }, 'faces'), h('span', {}, `#${route.row}`)] };
     case 'unknown':
       return { page: h('div', {}, h('h1', {}, 'Not found'), message(`No page "${route.hash}".`, true)), crumbs: [] };
   }

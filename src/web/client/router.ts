@@ -6,7 +6,7 @@ export type Route =
   | { page: 'similarity'; layer: string }
   | { page: 'probe'; probe: string }
   | { page: 'faces' }
-  | { page: 'face'; row: number }
+  | { page: 'face'; row: number; by?: 'relative' }
   | { page: 'unknown'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -18,7 +18,7 @@ export function parseRoute(hash: string): Route {
     return { page: 'neuron', layer: parts[1], neuron: Number(parts[3]), ...(parts[4] ? { mode: parts[4] } : {}) };
   }
   if (parts[0] === 'faces' && parts.length === 1) return { page: 'faces' };
-  if (parts[0] === 'face' && parts.length === 2 && /^\d+$/.test(parts[1])) return { page: 'face', row: Number(parts[1]) };
+  if (parts[0] === 'face' && (parts.length === 2 || (parts.length === 3 && parts[2] === 'relative')) && /^\d+$/.test(parts[1])) return { page: 'face', row: Number(parts[1]), ...(parts[2] ? { by: 'relative' as const } : {}) };
   if (parts[0] === 'probe' && parts.length === 2) return { page: 'probe', probe: parts[1] };
   return { page: 'unknown', hash };
 }
@@ -31,5 +31,5 @@ export const links = {
   similarity: (layer: string) => `#/layer/${enc(layer)}/similarity`,
   probe: (probe: string) => `#/probe/${enc(probe)}`,
   faces: () => '#/faces',
-  face: (row: number) => `#/face/${row}`,
+  face: (row: number, by?: 'relative') => `#/face/${row}${by ? `/${by}` : ''}`,
 };

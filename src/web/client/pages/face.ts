@@ -33,9 +33,9 @@ function boxedFace(d: FaceSweepResponse, l: FaceSweepResponse['layers'][number])
   return box;
 }
 
-export async function facePage(row: number): Promise<HTMLElement> {
+export async function facePage(row: number, by?: 'relative'): Promise<HTMLElement> {
   const main = h('div', {}, h('h1', { id: 'face-title' }, `Face ${row}`));
-  const r = await fetch(`/api/sweep/face/${row}?top=6`);
+  const r = await fetch(`/api/sweep/face/${row}?top=6${by ? `&by=${by}` : ''}`);
   if (!r.ok) {
     main.append(message(r.status === 404 ? `The sweep has no image ${row} (or this folder has no sweep).` : `The sweep cannot be read: ${r.status} ${r.statusText}`, true), h('p', {}, h('a', { href: links.faces() }, 'all faces')));
     return main;
@@ -46,12 +46,20 @@ export async function facePage(row: number): Promise<HTMLElement> {
   if (d.prev !== undefined) nav.append(h('a', { href: links.face(d.prev), id: 'prev', rel: 'prev' }, '← previous face'), ' ');
   if (d.next !== undefined) nav.append(h('a', { href: links.face(d.next), id: 'next', rel: 'next' }, 'next face →'), ' ');
   nav.append(h('a', { href: links.faces() }, `all ${d.images} faces`));
+  const sorts = h(
+    'p',
+    { class: 'modes', id: 'face-sort' },
+    'Rank neurons by: ',
+    h('a', { href: links.face(d.row), role: 'button', 'aria-pressed': String(d.by === 'value'), 'data-by': 'value' }, 'activation'),
+    h('a', { href: links.face(d.row, 'relative'), role: 'button', 'aria-pressed': String(d.by === 'relative'), 'data-by': 'relative' }, "activation / the neuron's max"),
+  );
   main.append(
     nav,
+    sorts,
     h(
       'p',
       {},
-      `${d.identity ? `Identity ${d.identity}. ` : ''}Per layer, the neurons with the highest projection value (max over positions) on this face, from the sweep. `,
+      `${d.identity ? `Identity ${d.identity}. ` : ''}Per layer, the neurons with the highest projection value (max over positions) on this face, from the sweep${d.by === 'relative' ? ", divided by each neuron's max over all swept faces (the neurons for which this face is among their best)" : ''}. `,
       '"Rank r" = this face is the neuron\'s r-th best of the swept images. Boxes: the receptive field of each neuron\'s argmax cell on the aligned crop the network saw (colour = position in the list). ',
       'Projections: the deconvnet projection of the neuron at that cell back to pixels, [receptive-field patch | projection blended on it], each tile on its own scale.',
     ),
