@@ -82,6 +82,12 @@ export function plateauStep(a: number[], frac = 0.95): number | undefined {
   return a.findIndex((v) => v - a[0]! >= frac * rise);
 }
 
+/** The most steps a run could make (steps per octave x octaves), when recorded. */
+function capOf(s: MaximizeSummary | undefined): number | undefined {
+  const st = Number(s?.params?.steps), oc = Number(s?.params?.octaves ?? 1);
+  return Number.isFinite(st) && Number.isFinite(oc) ? st * oc : undefined;
+}
+
 /** The activation curve as a Vega-Lite chart, with the neuron's best natural value drawn when known. */
 function curveSpec(a: number[], readout: string, natural: number | undefined, plateau: number | undefined, plateauLabel = 'plateau'): ChartSpec {
   const rows = a.map((v, step) => ({ step, value: v }));
@@ -133,7 +139,7 @@ export async function maximizeSection(res: Results, assets: Assets): Promise<Sec
     plateaus.push({ label, step: plateau, of: a.length, capped });
     const stopText = rec
       ? rec.step !== null
-        ? `plateaued at step ${rec.step} (stopped after ${a.length - 1} steps)`
+        ? `plateaued at step ${rec.step} (the stopping rule held there${capOf(s) ? `; cap ${capOf(s)} steps` : ''})`
         : `no plateau: reached the cap of ${a.length - 1} steps still rising`
       : plateau !== undefined
         ? `95% of the rise reached at step ${plateau} of ${a.length}`
