@@ -36,7 +36,8 @@ header { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; }
 .proj-slot.loading { background: repeating-linear-gradient(45deg, #eee, #eee 8px, #e2e2e2 8px, #e2e2e2 16px); }
 .proj-slot img { display: block; }
 .proj-fig, .face-neuron { margin: 0; width: 194px; font-size: 12px; }
-.proj-fig figcaption, .face-neuron figcaption { word-break: break-all; }
+.proj-fig figcaption { word-break: break-all; }
+.face-neuron figcaption { overflow-wrap: anywhere; }
 .face-row { display: flex; gap: 14px; align-items: flex-start; }
 .face-row > .face { flex: none; }
 .swatch { display: inline-block; width: 10px; height: 10px; border: 1px solid #000; margin-right: 4px; vertical-align: middle; }

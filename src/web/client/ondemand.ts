@@ -11,25 +11,31 @@ export const projectionUrl = (layer: string, neuron: number, row: number, mode =
 
 export interface TileSlot {
   el: HTMLElement;
-  load(): void;
+  /** Starts loading; resolves when the tile has loaded (true) or failed (false). */
+  load(): Promise<boolean>;
 }
 
 /** An empty slot that loads the tile of (layer, neuron, row) when `load()` is called. */
 export function tileSlot(layer: string, neuron: number, row: number, onError: (why: string) => void, alt: string): TileSlot {
   const el = h('div', { class: 'proj-slot', 'data-neuron': neuron, 'data-row': row });
-  let started = false;
+  let started: Promise<boolean> | undefined;
   return {
     el,
     load() {
-      if (started) return;
-      started = true;
+      if (started) return started;
       const url = projectionUrl(layer, neuron, row);
       el.classList.add('loading');
       const img = h('img', { alt, width: 192, height: 96, class: 'proj' });
-      img.addEventListener('load', () => el.classList.remove('loading'));
+      let done: (ok: boolean) => void = () => undefined;
+      started = new Promise<boolean>((resolve) => (done = resolve));
+      img.addEventListener('load', () => {
+        el.classList.remove('loading');
+        done(true);
+      });
       img.addEventListener('error', () => {
         el.classList.remove('loading');
         img.remove();
+        done(false);
         // The image request failed: ask for the reason (the server answers with one line).
         void fetch(url)
           .then(async (r) => (r.ok ? 'the image did not decode' : (await r.text()).trim() || `${r.status} ${r.statusText}`))
@@ -38,6 +44,7 @@ export function tileSlot(layer: string, neuron: number, row: number, onError: (w
       });
       img.src = url;
       el.append(img);
+      return started;
     },
   };
 }
@@ -52,7 +59,11 @@ export function computeButton(label: string, slots: () => TileSlot[]): { button:
   button.addEventListener('click', () => {
     button.disabled = true;
     button.textContent = 'computing… (the server caches each projection)';
-    for (const s of slots()) s.load();
+    const all = slots();
+    void Promise.all(all.map((s) => s.load())).then((ok) => {
+      const n = ok.filter(Boolean).length;
+      button.textContent = `${n} of ${all.length} projections shown (cached on the server)`;
+    });
   });
   return { button, note };
 }
