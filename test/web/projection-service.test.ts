@@ -187,3 +187,23 @@ test('per-face API: each layer\'s most active neurons on one image, with the ima
   const want = Array.from({ length: C }, (_, n) => ({ n, s: max[n]! > 0 ? t.values[row * C + n]! / max[n]! : -Infinity })).sort((a, b) => b.s - a.s || a.n - b.n).slice(0, 3).map((x) => x.n);
   assert.deepEqual(rel.layers[0]!.neurons.map((n) => n.neuron), want);
 });
+
+test('swept images of an LFW-kind sweep are found under root/images (as the dataset reader and the atlas find them)', async () => {
+  const lfw = path.join(tmp, 'lfw-results');
+  await cp(path.join(results, 'sweep'), path.join(lfw, 'sweep'), { recursive: true });
+  const mf = path.join(lfw, 'sweep', 'manifest.json');
+  const m = JSON.parse(await readFile(mf, 'utf8')) as { dataset: { kind: string; root: string } };
+  const lfwRoot = path.join(tmp, 'lfw-root');
+  await cp(path.join(tmp, 'faces'), path.join(lfwRoot, 'images'), { recursive: true });
+  m.dataset = { ...m.dataset, kind: 'lfw', root: lfwRoot };
+  await writeFile(mf, JSON.stringify(m));
+  const e = await startExplorer({ root: lfw, port: 0, projectionCache: path.join(tmp, 'c3'), faceCache: false });
+  try {
+    const sw = await openSweep(path.join(lfw, 'sweep'));
+    const r = await get(`${e.url}api/sweep/image/1`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, await readFile(path.join(lfwRoot, 'images', sw.items[1]!.id)));
+  } finally {
+    await e.close();
+  }
+});
