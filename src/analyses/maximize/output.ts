@@ -93,8 +93,8 @@ export async function registerInAtlas(atlasDir: string, r: MaximizeResult, files
     summary: rel(files.summary),
     initialActivation: r.initialActivation,
     finalActivation: r.finalActivation,
-    plateauStep: r.plateau.step,
-    steps: r.activations.length - 1,
+    // (results made before the stopping rule, or by hand, have no plateau record)
+    ...(r.plateau ? { plateauStep: r.plateau.step, steps: r.activations.length - 1 } : {}),
   };
   const others = (doc.maximize ?? []).filter((e) => e.facet !== entry.facet);
   doc.maximize = [...others, entry].sort((a, b) => (a.facet ?? -1) - (b.facet ?? -1));
