@@ -20,8 +20,9 @@
  * image is not in the sweep (404).
  *
  * The model engines and heavy modules are loaded on first use (dynamic import), so `serve`
- * starts fast; computations run one at a time (a request queue), and requests for the same
- * tile share one computation.
+ * starts fast; computations run one at a time (a request queue that takes next the waiting job
+ * of the layer and mode whose engine was used last, so a page asking for many layers at once
+ * does not rebuild engines back and forth), and requests for the same tile share one computation.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -106,18 +107,39 @@ export class ProjectionService {
   private model?: Promise<FaceModel>;
   private readonly engines = new Map<string, Promise<GradientEngine>>();
   private readonly inflight = new Map<string, Promise<ProjectionTile>>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly waiting: { group: string; run: () => Promise<void> }[] = [];
+  private busy = false;
+  private lastGroup = '';
 
   constructor(private readonly opts: ProjectionServiceOptions) {
     this.root = opts.root;
     this.cacheDir = opts.cacheDir ?? defaultProjectionCache(opts.root);
   }
 
-  /** Runs `f` after every earlier computation (one model computation at a time). */
-  private serial<T>(f: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(f, f);
-    this.queue = next.catch(() => undefined);
-    return next;
+  /**
+   * Runs `f` when no other computation runs (one model computation at a time); among waiting
+   * jobs, those of `group` (the engine they need) equal to the last one run go first.
+   */
+  private serial<T>(f: () => Promise<T>, group = ''): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ group, run: () => Promise.resolve().then(f).then(resolve, reject) });
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.waiting.length > 0) {
+        const i = Math.max(0, this.waiting.findIndex((j) => j.group === this.lastGroup));
+        const [job] = this.waiting.splice(i, 1);
+        this.lastGroup = job!.group;
+        await job!.run();
+      }
+    } finally {
+      this.busy = false;
+    }
   }
 
   private async sweep(): Promise<SweepData> {
@@ -230,7 +252,7 @@ export class ProjectionService {
     const key = pngFile;
     let p = this.inflight.get(key);
     if (!p) {
-      p = this.serial(() => this.compute(sw, t.table, layer, neuron, row, mode, it, pngFile, jsonFile)).finally(() => this.inflight.delete(key));
+      p = this.serial(() => this.compute(sw, t.table, layer, neuron, row, mode, it, pngFile, jsonFile), `${layer}\u0000${mode}`).finally(() => this.inflight.delete(key));
       this.inflight.set(key, p);
     }
     return p;
