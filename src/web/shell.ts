@@ -49,7 +49,7 @@ button.compute { padding: 4px 10px; }
 .neuron-list a.in-atlas { border-color: #1a5bb5; font-weight: 600; }
 #crumbs a { font-weight: normal; }
 main { padding: 12px 18px 40px; max-width: 1200px; }
-h1 { font-size: 22px; margin: 10px 0; } h2 { font-size: 17px; margin: 22px 0 8px; }
+h1 { font-size: 22px; margin: 10px 0; overflow-wrap: anywhere; } h2 { font-size: 17px; margin: 22px 0 8px; }
 a { color: #1a5bb5; }
 .msg { padding: 8px 12px; background: #fff6d6; border: 1px solid #e8d48a; border-radius: 4px; }
 .err { background: #fde4e4; border-color: #e5a0a0; }
