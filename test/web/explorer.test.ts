@@ -5,7 +5,9 @@
  * mode switch, heatmap click-through, clear messages for missing pieces, no console errors or
  * failed requests; path-traversal requests over raw HTTP are refused. Last, when the HTML report
  * (src/report/html) is there: the report built from the same folder opens from disk and through
- * the explorer with every image loaded and no errors.
+ * the explorer with every image loaded and no errors. Projections the atlas lacks are computed by
+ * serve on demand (and a missing dataset is explained on the page); the per-face view shows boxes
+ * and projections and links to neuron pages and back; the crawl reaches every face page.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
