@@ -41,7 +41,7 @@ export async function benchAmStep(opts: {
       await gradient(z);
       base.push(performance.now() - t0);
     }
-    const r = await maximize({ model: opts.model, layer: opts.layer, neuron: opts.neuron, gradient, steps: steps + warmup, octaves: 1, seed: 0 });
+    const r = await maximize({ model: opts.model, layer: opts.layer, neuron: opts.neuron, gradient, steps: steps + warmup, octaves: 1, seed: 0, stop: 'fixed' });
     const am = r.stepMs.slice(warmup);
     const fwd_bwd_ms = minMedian(base).median;
     const am_step_ms = minMedian(am).median;

@@ -97,3 +97,33 @@ export interface NeuronSweepResponse {
   histogram: { lo: number; hi: number; counts: number[] };
   top: { rank: number; row: number; id: string; identity?: string; value: number; box?: { x0: number; y0: number; x1: number; y1: number } }[];
 }
+
+/** GET /api/sweep/face/<row>: per swept layer, the neurons most active on one image. */
+export interface FaceSweepResponse {
+  row: number;
+  /** The ranking: the projection value, or the value relative to the neuron's max over the sweep. */
+  by: 'value' | 'relative';
+  id: string;
+  identity?: string;
+  images: number;
+  input: { width: number; height: number };
+  prev?: number;
+  next?: number;
+  layers: {
+    layer: string;
+    channels: number;
+    spatial: boolean;
+    /** Highest projection value first. */
+    neurons: {
+      neuron: number;
+      value: number;
+      /** The neuron's max over all swept images. */
+      max: number;
+      /** This image's rank among the swept images for this neuron (1 = its best image). */
+      rank: number;
+      cell?: number;
+      /** RF box of the argmax cell, aligned-crop pixels. */
+      box?: { x0: number; y0: number; x1: number; y1: number };
+    }[];
+  }[];
+}

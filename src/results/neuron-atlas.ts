@@ -67,4 +67,8 @@ export interface AtlasMaximizeEntry {
   summary: string;
   initialActivation: number;
   finalActivation: number;
+  /** Index into the activation curve where the run plateaued (null: it reached the step cap; absent: older runs). */
+  plateauStep?: number | null;
+  /** Steps the run made. */
+  steps?: number;
 }

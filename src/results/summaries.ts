@@ -62,6 +62,8 @@ export interface MaximizeSummary {
   schedule?: string;
   initialActivation?: number;
   finalActivation?: number;
+  /** Where the run stopped (maximize.ts's stopping rule); absent in older runs. */
+  plateau?: { step: number | null; rule: string; octaves: { octave: number; steps: number; plateaued: boolean }[] };
 }
 
 export interface PoseGroup {

@@ -12,7 +12,9 @@ import { clientBundle } from './client-bundle.js';
 import { contentType } from './content-types.js';
 import { buildResultsIndex } from './results-index.js';
 import { resolveInside } from './safe-path.js';
-import { layerStats, neuronSweep, sweepImageFile, sweepLayers } from './sweep-api.js';
+import { faceSweep, layerStats, neuronSweep, sweepFaces, sweepImageFile, sweepLayers } from './sweep-api.js';
+import type { FaceModel } from '../models/face-model.js';
+import { parseMode, ProjectionService, ProjectionUnavailable } from './projection-service.js';
 import { APP_CSS, SHELL_HTML } from './shell.js';
 
 export const DEFAULT_PORT = 8321;
@@ -25,6 +27,12 @@ export interface ExplorerOptions {
   host?: string;
   /** 0 = any free port. */
   port?: number;
+  /** Where on-demand projections are cached (default `<root>/.facelens-cache/projections`). */
+  projectionCache?: string;
+  /** The model for on-demand projections instead of the sweep's (tests; the same network). */
+  model?: FaceModel;
+  /** Use the aligned-face cache for on-demand projections (default true). */
+  faceCache?: boolean;
 }
 
 export interface Explorer {
@@ -85,7 +93,7 @@ export function hostAllowed(header: string | undefined, hosts: Set<string>, port
   return hosts.has(m[1]!.toLowerCase().replace(/\.$/, ''));
 }
 
-async function handle(root: string, req: http.IncomingMessage, res: http.ServerResponse, hosts: Set<string>, port: () => number): Promise<void> {
+async function handle(root: string, proj: ProjectionService, req: http.IncomingMessage, res: http.ServerResponse, hosts: Set<string>, port: () => number): Promise<void> {
   if (!hostAllowed(req.headers.host, hosts, port())) return text(req, res, 403, 'forbidden: unknown Host header (the explorer answers only to localhost / 127.0.0.1)');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     send(req, res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n', { Allow: 'GET, HEAD' });
@@ -100,7 +108,7 @@ async function handle(root: string, req: http.IncomingMessage, res: http.ServerR
   if (pathname === '/favicon.ico') return send(req, res, 204, 'image/x-icon', '');
   if (pathname === '/app.css') return send(req, res, 200, 'text/css; charset=utf-8', APP_CSS);
   if (pathname === '/api/index.json') return send(req, res, 200, 'application/json; charset=utf-8', JSON.stringify(await buildResultsIndex(root)));
-  if (pathname.startsWith('/api/sweep/')) return sweepRoute(root, req, res, pathname.slice('/api/sweep/'.length), raw);
+  if (pathname.startsWith('/api/sweep/')) return sweepRoute(root, proj, req, res, pathname.slice('/api/sweep/'.length), raw);
   if (!pathname.startsWith(FILES_PREFIX)) return text(req, res, 404, 'not found');
   const r = await resolveInside(root, pathname.slice(FILES_PREFIX.length));
   if (!r.ok) return text(req, res, r.status, r.status === 403 ? 'forbidden' : 'not found');
@@ -117,7 +125,7 @@ async function handle(root: string, req: http.IncomingMessage, res: http.ServerR
 const json = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown) => send(req, res, 200, 'application/json; charset=utf-8', JSON.stringify(body));
 
 /** The sweep API (sweep-api.ts): every neuron of every swept layer. */
-async function sweepRoute(root: string, req: http.IncomingMessage, res: http.ServerResponse, rest: string, raw: string): Promise<void> {
+async function sweepRoute(root: string, proj: ProjectionService, req: http.IncomingMessage, res: http.ServerResponse, rest: string, raw: string): Promise<void> {
   let parts: string[];
   try {
     parts = rest.split('/').map(decodeURIComponent);
@@ -138,6 +146,27 @@ async function sweepRoute(root: string, req: http.IncomingMessage, res: http.Ser
     const r = await neuronSweep(root, parts[1]!, Number(parts[2]), top);
     return r ? json(req, res, r) : none();
   }
+  if (parts.length === 1 && parts[0] === 'faces') {
+    const r = await sweepFaces(root);
+    return r ? json(req, res, r) : none();
+  }
+  if (parts.length === 2 && parts[0] === 'face' && /^\d+$/.test(parts[1]!)) {
+    const top = Number(/[?&]top=(\d+)/.exec(raw)?.[1] ?? 6);
+    const by = /[?&]by=relative(&|$)/.test(raw) ? 'relative' : 'value';
+    const r = await faceSweep(root, Number(parts[1]), top, by);
+    return r ? json(req, res, r) : none();
+  }
+  // On demand (projection-service.ts): the aligned crop, and one neuron's projection tile.
+  if (parts.length === 2 && parts[0] === 'aligned' && /^\d+$/.test(parts[1]!)) {
+    return unavailable(req, res, async () => send(req, res, 200, 'image/png', await proj.aligned(Number(parts[1])), { 'Cache-Control': 'max-age=3600' }));
+  }
+  if (parts.length === 4 && parts[0] === 'projection' && /^\d+$/.test(parts[2]!) && /^\d+$/.test(parts[3]!)) {
+    return unavailable(req, res, async () => {
+      const mode = parseMode(/[?&]mode=([a-z]+)/.exec(raw)?.[1]);
+      const t = await proj.tile(parts[1]!, Number(parts[2]), Number(parts[3]), mode);
+      send(req, res, 200, 'image/png', t.png, { 'Cache-Control': 'max-age=3600', 'X-Facelens-Cache': t.cached ? 'hit' : 'miss', 'X-Facelens-Forward-Value': String(t.record.forwardValue) });
+    });
+  }
   if (parts.length === 2 && parts[0] === 'image' && /^\d+$/.test(parts[1]!)) {
     const file = await sweepImageFile(root, Number(parts[1]));
     if (!file) return none();
@@ -147,13 +176,24 @@ async function sweepRoute(root: string, req: http.IncomingMessage, res: http.Ser
   return none();
 }
 
+/** Runs an on-demand route; a ProjectionUnavailable becomes its status and one-line reason. */
+async function unavailable(req: http.IncomingMessage, res: http.ServerResponse, f: () => Promise<void>): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    if (e instanceof ProjectionUnavailable) return text(req, res, e.status, e.message);
+    throw e;
+  }
+}
+
 export async function startExplorer(opts: ExplorerOptions): Promise<Explorer> {
   const root = await realpath(opts.root);
   const host = opts.host ?? DEFAULT_HOST;
   const hosts = allowedHosts(host);
   let boundPort = 0;
+  const proj = new ProjectionService({ root, ...(opts.projectionCache ? { cacheDir: opts.projectionCache } : {}), ...(opts.model ? { model: opts.model } : {}), ...(opts.faceCache !== undefined ? { faceCache: opts.faceCache } : {}) });
   const server = http.createServer((req, res) => {
-    handle(root, req, res, hosts, () => boundPort).catch((e: unknown) => {
+    handle(root, proj, req, res, hosts, () => boundPort).catch((e: unknown) => {
       if (!res.headersSent) text(req, res, 500, `internal error: ${(e as Error).message}`);
       else res.destroy();
     });
@@ -175,7 +215,7 @@ export async function startExplorer(opts: ExplorerOptions): Promise<Explorer> {
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close((e) => (e ? reject(e) : resolve()));
+        server.close((e) => (e ? reject(e) : proj.close().then(resolve, reject)));
       }),
   };
 }

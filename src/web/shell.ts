@@ -32,13 +32,24 @@ header { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; }
 .face .rf { position: absolute; box-sizing: border-box; border: 2px solid #ffeb3b; outline: 1px solid #000; pointer-events: none; }
 .top-face { margin: 0; width: 140px; font-size: 12px; }
 .top-face figcaption { word-break: break-all; }
+.proj-slot { width: 192px; height: 96px; background: #eee; border: 1px solid #ddd; }
+.proj-slot.loading { background: repeating-linear-gradient(45deg, #eee, #eee 8px, #e2e2e2 8px, #e2e2e2 16px); }
+.proj-slot img { display: block; }
+.proj-fig, .face-neuron { margin: 0; width: 194px; font-size: 12px; }
+.proj-fig figcaption { word-break: break-all; }
+.face-neuron figcaption { overflow-wrap: anywhere; }
+.face-row { display: flex; gap: 14px; align-items: flex-start; }
+.face-row > .face { flex: none; }
+.swatch { display: inline-block; width: 10px; height: 10px; border: 1px solid #000; margin-right: 4px; vertical-align: middle; }
+button.compute { padding: 4px 10px; }
+@media (max-width: 600px) { .face-row { flex-direction: column; } }
 .sorts button[aria-pressed="true"] { font-weight: 700; }
 .neuron-list { display: flex; flex-wrap: wrap; gap: 4px; }
 .neuron-list a { display: inline-block; min-width: 88px; padding: 2px 6px; border: 1px solid #ddd; background: #fff; border-radius: 3px; text-decoration: none; font-size: 13px; }
 .neuron-list a.in-atlas { border-color: #1a5bb5; font-weight: 600; }
 #crumbs a { font-weight: normal; }
 main { padding: 12px 18px 40px; max-width: 1200px; }
-h1 { font-size: 22px; margin: 10px 0; } h2 { font-size: 17px; margin: 22px 0 8px; }
+h1 { font-size: 22px; margin: 10px 0; overflow-wrap: anywhere; } h2 { font-size: 17px; margin: 22px 0 8px; }
 a { color: #1a5bb5; }
 .msg { padding: 8px 12px; background: #fff6d6; border: 1px solid #e8d48a; border-radius: 4px; }
 .err { background: #fde4e4; border-color: #e5a0a0; }

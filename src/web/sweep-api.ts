@@ -7,12 +7,13 @@
  *   GET /api/sweep/layer/<L>              -> LayerStatsResponse
  *   GET /api/sweep/neuron/<L>/<k>[?top=n] -> NeuronSweepResponse
  *   GET /api/sweep/image/<row>            -> the swept image file (only items listed in items.json)
+ *   GET /api/sweep/face/<row>[?top=n]     -> FaceSweepResponse: per layer the image's most active neurons
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { rfBox } from '../analyses/atlas/patch.js';
 import { openSweep, type SweepData, type SweepLayerTable } from '../analyses/sweep/read.js';
-import type { LayerStatsResponse, NeuronStats, NeuronSweepResponse, SweepLayersResponse } from '../results/explorer-index.js';
+import type { FaceSweepResponse, LayerStatsResponse, NeuronStats, NeuronSweepResponse, SweepLayersResponse } from '../results/explorer-index.js';
 
 interface Cache {
   sweep: SweepData;
@@ -59,6 +60,18 @@ export function neuronStats(values: Float32Array, rows: number, channels: number
     out.push({ neuron: k, mean, variance, max, min, selectivity: d > 0 ? (max - mean) / d : 0 });
   }
   return out;
+}
+
+/** The sweep of `root` and one of its layer tables (with statistics), if both are there. */
+export async function sweepLayer(root: string, layer: string): Promise<{ sweep: SweepData; table: SweepLayerTable; stats: NeuronStats[] } | undefined> {
+  const c = await sweepOf(root);
+  const t = c && (await layerOf(c, layer));
+  return c && t ? { sweep: c.sweep, ...t } : undefined;
+}
+
+/** The sweep of `root`, if there is one. */
+export async function sweepData(root: string): Promise<SweepData | undefined> {
+  return (await sweepOf(root))?.sweep;
 }
 
 async function layerOf(c: Cache, name: string): Promise<{ table: SweepLayerTable; stats: NeuronStats[] } | undefined> {
@@ -139,17 +152,80 @@ export async function neuronSweep(root: string, layer: string, neuron: number, t
   };
 }
 
-/** The file of sweep item `row` (its dataset root + id), if it is a plain file there. */
+/**
+ * The file of sweep item `row` (where the dataset reader found it: its root, or root/images for
+ * LFW and CFP, + id), if it is a plain file inside the dataset root.
+ */
 export async function sweepImageFile(root: string, row: number): Promise<string | undefined> {
   const c = await sweepOf(root);
   const item = c?.sweep.items[row];
   if (!c || !item) return undefined;
   const base = path.resolve(c.sweep.manifest.dataset.root);
-  const file = path.resolve(base, item.id);
+  // atlas.ts is heavy (the model engines); loaded on the first image request only.
+  const { sweptItemPath } = await import('../analyses/atlas/atlas.js');
+  const file = await sweptItemPath(c.sweep.manifest, item.id);
   if (file !== base && !file.startsWith(base + path.sep)) return undefined;
   try {
     return (await stat(file)).isFile() ? file : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Per swept layer, the `top` neurons with the highest projection value on image `row` (ties by
+ * neuron number; `by: 'relative'`: the highest value / the neuron's max over the sweep), each with the argmax cell's RF box (aligned-crop pixels) and the image's rank
+ * among all swept images for that neuron (1 = the neuron's best image).
+ */
+export async function faceSweep(root: string, row: number, top = 6, by: 'value' | 'relative' = 'value'): Promise<FaceSweepResponse | undefined> {
+  const c = await sweepOf(root);
+  const item = c?.sweep.items[row];
+  if (!c || !item || !Number.isInteger(row)) return undefined;
+  const k = Math.max(1, Math.min(32, top));
+  const input = c.sweep.manifest.model.input;
+  const layers: FaceSweepResponse['layers'] = [];
+  for (const l of c.sweep.manifest.layers) {
+    const t = await layerOf(c, l.name);
+    if (!t) continue;
+    const { table } = t;
+    const C = table.channels;
+    const mine = table.values.subarray(row * C, (row + 1) * C);
+    // 'relative': value / the neuron's max over the sweep (neurons for which this face is among their best)
+    const key = (v: number, n: number) => (by === 'relative' ? (t.stats[n]!.max > 0 ? v / t.stats[n]!.max : -Infinity) : v);
+    const order = Array.from(mine, (v, n) => ({ v, n, s: key(v, n) })).sort((a, b) => b.s - a.s || a.n - b.n).slice(0, k);
+    const neurons = order.map(({ v, n }) => {
+      let rank = 1;
+      for (let r = 0; r < table.rows; r++) if (table.values[r * C + n]! > v) rank++;
+      let box: FaceSweepResponse['layers'][number]['neurons'][number]['box'];
+      let cell: number | undefined;
+      if (table.argmax && table.layer.rf && table.layer.shape.length === 3) {
+        cell = table.argmax[row * C + n]!;
+        try {
+          const b = rfBox(table.layer.rf, cell, table.layer.shape[2]!, input).box;
+          box = { x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1 };
+        } catch {
+          box = undefined;
+        }
+      }
+      return { neuron: n, value: v, max: t.stats[n]!.max, rank, ...(cell !== undefined ? { cell } : {}), ...(box ? { box } : {}) };
+    });
+    layers.push({ layer: l.name, channels: C, spatial: l.spatial, neurons });
+  }
+  return {
+    row,
+    by,
+    id: item.id,
+    ...(item.identity ? { identity: item.identity } : {}),
+    images: c.sweep.items.length,
+    input,
+    ...(row > 0 ? { prev: row - 1 } : {}),
+    ...(row + 1 < c.sweep.items.length ? { next: row + 1 } : {}),
+    layers,
+  };
+}
+
+/** The swept images (row, id, identity), for the face picker. */
+export async function sweepFaces(root: string): Promise<{ row: number; id: string; identity?: string }[] | undefined> {
+  const c = await sweepOf(root);
+  return c?.sweep.items.map((it) => ({ row: it.row, id: it.id, ...(it.identity ? { identity: it.identity } : {}) }));
 }

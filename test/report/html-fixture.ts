@@ -99,12 +99,12 @@ export async function writeFixture(opts: FixtureOptions = {}): Promise<string> {
   await png(J('maximize', 'pool1', 'pool1-3-facet0.png'), 150, 150);
   await png(J('maximize', 'pool1', 'pool1-3-facet0-steps.png'), 600, 150);
   await png(J('maximize', 'pool1', 'pool1-3-facet0-activation.png'), 400, 300);
-  await json(J('maximize', 'pool1', 'pool1-3-facet0-summary.json'), { layer: 'pool1', neuron: 3, facet: 0, readout: 'centre cell', params: { steps: 50, octaves: 2, seed: 7 }, initialActivation: 1.25, finalActivation: 4.5 });
+  await json(J('maximize', 'pool1', 'pool1-3-facet0-summary.json'), { layer: 'pool1', neuron: 3, facet: 0, readout: 'centre cell', params: { steps: 50, octaves: 2, seed: 7, stop: 'plateau' }, initialActivation: 1.25, finalActivation: 4.5, activations: [1.25, 2, 3.5, 4.4, 4.5, 4.5], plateau: { step: 4, rule: 'per octave: stop after step t >= 2 when best(t) - best(t - 2) <= 0.01 * rise', octaves: [{ octave: 0, steps: 2, plateaued: true }, { octave: 1, steps: 3, plateaued: true }] } });
   // An AM result only in maximize/<layer>/ (not registered in an atlas JSON).
   await png(J('maximize', 'gap', 'gap-1.png'), 150, 150);
   await png(J('maximize', 'gap', 'gap-1-steps.png'), 600, 150);
   await png(J('maximize', 'gap', 'gap-1-activation.png'), 400, 300);
-  await json(J('maximize', 'gap', 'gap-1-summary.json'), { layer: 'gap', neuron: 1, facet: null, init: 'noise', params: { steps: 50 }, initialActivation: 0.5, finalActivation: 2 });
+  await json(J('maximize', 'gap', 'gap-1-summary.json'), { layer: 'gap', neuron: 1, facet: null, init: 'noise', params: { steps: 3 }, initialActivation: 0.5, finalActivation: 2, activations: [0.5, 1, 1.5, 2], plateau: { step: null, rule: 'per octave: ... at most 3 steps', octaves: [{ octave: 0, steps: 3, plateaued: false }] } });
 
   await json(J('invariance', 'summary.json'), {
     parameters: { model: 'dlib-resnet', layers: ['pool1', 'gap'], transforms: { rotate: { values: [-60, 0, 60], unit: 'deg' } }, borderFill: 'replicate' },

@@ -101,6 +101,10 @@ test('tables and readings carry the numbers of the JSON files', async () => {
   assert.ok(am.includes('pool1 #3 facet 0') && am.includes('1.25 → 4.50'));
   assert.ok(am.includes('gap #1'), 'AM result found only in maximize/<layer>/');
   assert.ok(am.includes('2 AM images of 2 neurons'));
+  // the stopping rule's record: the plateau step of one run, the cap reached by the other
+  assert.ok(am.includes('plateaued at step 4 (the stopping rule held there; cap 100 steps)'), 'plateau step on the AM card');
+  assert.ok(am.includes('no plateau: reached the cap of 3 steps still rising'));
+  assert.ok(am.includes('Still rising at the end (no plateau before the step cap): gap #1'));
   const feat = sectionHtml(html, 'features');
   assert.ok(feat.includes('pool1 #3</strong>: top value 15.50') && />#9<\/a> \(0\.81\)/.test(feat));
 });

@@ -5,13 +5,15 @@
  * mode switch, heatmap click-through, clear messages for missing pieces, no console errors or
  * failed requests; path-traversal requests over raw HTTP are refused. Last, when the HTML report
  * (src/report/html) is there: the report built from the same folder opens from disk and through
- * the explorer with every image loaded and no errors.
+ * the explorer with every image loaded and no errors. Projections the atlas lacks are computed by
+ * serve on demand (and a missing dataset is explained on the page); the per-face view shows boxes
+ * and projections and links to neuron pages and back; the crawl reaches every face page.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +22,7 @@ import type { NeuronAtlas } from '../../src/analyses/atlas/atlas.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { startExplorer, type Explorer } from '../../src/web/server.ts';
 import { brokenImages, browserSkip, launchChromium, watchProblems } from './browser.ts';
-import { buildResultsFixture } from './fixture.ts';
+import { buildResultsFixture, FIXTURE_FACES } from './fixture.ts';
 
 const skip = browserSkip;
 let tmp = '';
@@ -34,7 +36,7 @@ before(async () => {
   if (skip) return;
   tmp = await mkdtemp(path.join(os.tmpdir(), 'facelens-web-'));
   ({ results, res64, res128 } = await buildResultsFixture(tmp));
-  ex = await startExplorer({ root: results, port: 0 });
+  ex = await startExplorer({ root: results, port: 0, projectionCache: path.join(tmp, 'proj-cache'), faceCache: false });
   browser = await launchChromium();
 });
 
@@ -162,7 +164,7 @@ test('missing pieces are explained on the page', { skip }, async () => {
   const notInAtlas = [...Array(64).keys()].find((k) => !res64.includes(k))!;
   const cases: [string, RegExp][] = [
     ['#/layer/res999', /no results for a layer "res999"/],
-    [`#/layer/res64/neuron/${notInAtlas}`, new RegExp(`Top 12 of 12 swept images[\\s\\S]*No deconvnet projections of this neuron yet: the atlas of res64 has ${[...res64].sort((x, y) => x - y).join(', ')}\\.`)],
+    [`#/layer/res64/neuron/${notInAtlas}`, new RegExp(`Top 12 of 12 swept images[\\s\\S]*Projections \\(computed on demand\\)[\\s\\S]*No atlas mosaic of this neuron: the atlas of res64 has ${[...res64].sort((x, y) => x - y).join(', ')}\\.`)],
     ['#/layer/res64/neuron/64', /res64 has neurons 0-63/],
     [`#/layer/res128/neuron/${res128[0]}`, /Projection mode: deconv \(the only one in this atlas\)[\s\S]*No activation-maximisation image for this neuron/],
     ['#/probe/pose', /no pose results in this folder/],
@@ -265,7 +267,10 @@ test('crawl: every explorer link and every heatmap row leads to a page that rend
     seen.add(hash);
     await go(page, hash);
     const isNeuron = /^#\/layer\/[^/]+\/neuron\/\d+(\/[^/]+)?$/.test(hash);
+    const isFace = /^#\/face\/\d+(\/relative)?$/.test(hash);
     const state = await page.evaluate(() => ({
+      faceLayers: document.querySelectorAll('.face-layer').length,
+      faceNeuronLinks: document.querySelectorAll('.face-layer a.neuron-link').length,
       err: [...document.querySelectorAll('main .msg.err')].map((e) => e.textContent),
       h1: document.querySelector('main h1')?.textContent ?? '',
       faces: document.querySelectorAll('#sweep-top .top-face').length,
@@ -275,6 +280,7 @@ test('crawl: every explorer link and every heatmap row leads to a page that rend
     if (state.err.length > 0) dead.push(`${hash}: ${state.err.join(' ')}`);
     if (/^#\/nowhere/.test(hash) || state.h1 === 'Not found') dead.push(`${hash}: not found`);
     if (isNeuron && state.faces === 0 && state.mosaic === 0) dead.push(`${hash}: renders no neuron (${state.h1})`);
+    if (isFace && (state.faceLayers !== 2 || state.faceNeuronLinks < 2)) dead.push(`${hash}: renders no per-face view (${state.h1})`);
     for (const l of state.links) if (!seen.has(l)) queue.push(l);
     // Heatmap: one synthetic click per row (every cell of a row opens the row's neuron).
     if (/^#\/layer\/[^/]+\/similarity$/.test(hash)) {
@@ -303,6 +309,9 @@ test('crawl: every explorer link and every heatmap row leads to a page that rend
     for (let k = 0; k < C; k++) assert.ok(seen.has(`#/layer/${layer}/neuron/${k}`), `${layer} #${k} never reached`);
   }
   assert.equal(heatTargets.size, 64 + 128, 'each heatmap row opens a different neuron');
+  // every swept face has a per-face page, reached from the face list and the neurons' top faces
+  assert.ok(seen.has('#/faces'), 'the face list is linked');
+  for (let r = 0; r < FIXTURE_FACES; r++) for (const v of ['', '/relative']) assert.ok(seen.has(`#/face/${r}${v}`), `face ${r}${v} never reached`);
   await page.waitForLoadState('networkidle');
   assert.deepEqual(problems, []);
   await page.close();
@@ -397,5 +406,67 @@ test('report figures: no text under 11 CSS px at 1280 px, no sideways scroll at 
     await p2.close();
   } finally {
     await rm(lone, { recursive: true, force: true });
+  }
+});
+
+test('on-demand projections: a non-atlas neuron gets its top tiles from serve; the per-face view shows boxes and projections and links both ways', { skip }, async () => {
+  const k = [...Array(64).keys()].find((n) => !res64.includes(n))!;
+  const { page, problems } = await open(`#/layer/res64/neuron/${k}`);
+  await page.waitForSelector('#ondemand button.compute');
+  assert.equal(await page.locator('#ondemand-tiles img').count(), 0, 'nothing is computed before the reader asks');
+  await page.click('#ondemand button.compute');
+  await page.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('#ondemand-tiles img')] as HTMLImageElement[];
+    return imgs.length === 12 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  }, undefined, { timeout: 120000 });
+  const sizes = await page.evaluate(() => [...document.querySelectorAll('#ondemand-tiles img')].map((i) => `${(i as HTMLImageElement).naturalWidth}x${(i as HTMLImageElement).naturalHeight}`));
+  assert.deepEqual(new Set(sizes), new Set(['192x96']));
+  // cached on disk: one tile + record per top image of this neuron
+  const cached = ((await readdir(path.join(tmp, 'proj-cache'), { recursive: true })) as string[]).filter((f) => f.startsWith(`dlib-resnet/res64/${k}/deconv/`) && f.endsWith('.png'));
+  assert.equal(cached.length, 12);
+
+  // top face -> its face view
+  const row = Number(await page.locator('#sweep-top .top-face[data-rank="1"] a.face-link').first().getAttribute('href').then((h) => h!.split('/').pop()));
+  await page.locator('#sweep-top .top-face[data-rank="1"] figcaption a.face-link').click();
+  await page.waitForFunction((r) => document.documentElement.dataset.route === `#/face/${r}`, row);
+  assert.equal(await page.locator('.face-layer').count(), 2);
+  assert.ok((await page.locator('.face-layer[data-layer="res64"] .rf').count()) >= 1, 'argmax boxes on the face');
+  await page.click('button.compute');
+  await page.waitForFunction(() => {
+    const imgs = [...document.querySelectorAll('.face-neuron img')] as HTMLImageElement[];
+    return imgs.length === 12 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  }, undefined, { timeout: 120000 });
+  const faceImgs = await brokenImages(page);
+  assert.deepEqual(faceImgs.broken, []);
+  // face view -> neuron page
+  const first = page.locator('.face-layer[data-layer="res128"] a.neuron-link').first();
+  const n = await first.getAttribute('data-neuron');
+  await first.click();
+  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `res128 · neuron ${n}`);
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('on-demand projections when the swept images are gone: the page says why', { skip }, async () => {
+  const broken = path.join(tmp, 'broken');
+  await cp(path.join(results, 'sweep'), path.join(broken, 'sweep'), { recursive: true });
+  const mf = path.join(broken, 'sweep', 'manifest.json');
+  const m = JSON.parse(await readFile(mf, 'utf8')) as { dataset: { root: string } };
+  m.dataset.root = path.join(tmp, 'moved-away');
+  await writeFile(mf, JSON.stringify(m));
+  const ex2 = await startExplorer({ root: broken, port: 0, projectionCache: path.join(tmp, 'proj-cache-2'), faceCache: false });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${ex2.url}#/layer/res64/neuron/${res64[0]}`);
+    await page.waitForSelector('#ondemand button.compute');
+    await page.click('#ondemand button.compute');
+    await page.waitForSelector('#ondemand .msg.err');
+    const text = await page.textContent('#ondemand .msg.err');
+    assert.match(text ?? '', /Projections cannot be computed here: image .* of the sweep is not at .*moved-away/);
+    assert.equal(await page.locator('#ondemand .msg.err').count(), 1, 'one explanation, not one per tile');
+  } finally {
+    await page.close();
+    await ex2.close();
   }
 });

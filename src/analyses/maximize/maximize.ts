@@ -11,6 +11,16 @@
  *
  * Optional Gaussian blur every `blurEvery` steps (Yosinski et al. 2015's blur prior; off by default).
  *
+ * Stopping rule (`stop: 'plateau'`, the default): each octave runs until the activation plateaus,
+ * at most `steps` steps. With b_t the best activation of the octave up to step t and a_0 its first
+ * value, the octave stops after step t (t >= plateauWindow) when the best value gained less than
+ * `plateauTol` of its rise over the last `plateauWindow` steps:
+ *     b_t - b_{t-W} <= plateauTol * max(0, b_t - a_0)
+ * (the best-so-far is monotone and ignores the jitter's step-to-step noise; a run that never rose
+ * stops once W steps bring no gain at all). The step where the last octave stopped this way is
+ * the run's plateau step; a run that reaches the cap records none. `stop: 'fixed'` runs exactly
+ * `steps` steps per octave.
+ *
  * Neuron value: spatial layers use the centre cell (row floor(H/2), column floor(W/2)) by
  * default, or the spatial max with `spatial: 'max'`; vector layers use the unit itself.
  */
@@ -46,6 +56,12 @@ export interface MaximizeParams {
   /** Gaussian blur of the image every `blurEvery` steps with this std in pixels (0 = off). */
   blurSigma: number;
   blurEvery: number;
+  /** 'plateau': each octave stops when the activation plateaus (`steps` = cap); 'fixed': `steps` per octave. */
+  stop: 'plateau' | 'fixed';
+  /** Steps over which the plateau gain is measured. */
+  plateauWindow: number;
+  /** Relative gain (of the octave's rise so far) below which the activation has plateaued. */
+  plateauTol: number;
 }
 
 export const MAXIMIZE_DEFAULTS: MaximizeParams = {
@@ -61,7 +77,32 @@ export const MAXIMIZE_DEFAULTS: MaximizeParams = {
   snapshots: 8,
   blurSigma: 0,
   blurEvery: 4,
+  stop: 'plateau',
+  plateauWindow: 15,
+  plateauTol: 0.01,
 };
+
+/**
+ * True when the activations `a` of one octave (a[0] = its first value, a[t] = the value before
+ * step t + 1) have plateaued after step t = a.length - 1 under the module's rule (module comment).
+ */
+export function plateaued(a: readonly number[], window: number, tol: number): boolean {
+  const t = a.length - 1;
+  if (t < window || window < 1) return false;
+  let best = -Infinity;
+  let bestBefore = -Infinity;
+  for (let i = 0; i <= t; i++) {
+    best = Math.max(best, a[i]!);
+    if (i === t - window) bestBefore = best;
+  }
+  return best - bestBefore <= tol * Math.max(0, best - a[0]!);
+}
+
+/** First t at which `plateaued(a.slice(0, t + 1))` holds, or undefined (the reference for tests and post-hoc reading). */
+export function plateauIndex(a: readonly number[], window: number, tol: number): number | undefined {
+  for (let t = window; t < a.length; t++) if (plateaued(a.slice(0, t + 1), window, tol)) return t;
+  return undefined;
+}
 
 export interface MaximizeOptions extends Partial<MaximizeParams> {
   model: FaceModel;
@@ -150,6 +191,12 @@ export interface MaximizeResult {
   seconds: number;
   /** Wall time of each step in ms (gradient, update, regularisers): for benchmarks. */
   stepMs: number[];
+  /**
+   * Where the run stopped: per octave the steps run and whether it plateaued; `step` = the global
+   * step (index into `activations`) where the last octave plateaued, null when it hit the cap
+   * (or with stop 'fixed').
+   */
+  plateau: { step: number | null; rule: string; octaves: { octave: number; steps: number; plateaued: boolean }[] };
 }
 
 
@@ -281,6 +328,9 @@ export function resolveParams(opts: Partial<MaximizeParams>): MaximizeParams {
   if (p.spatial !== 'centre' && p.spatial !== 'max') throw new Error(`maximize: spatial must be centre|max`);
   if (!(p.blurSigma >= 0)) throw new Error(`maximize: blurSigma must be >= 0`);
   if (!Number.isInteger(p.blurEvery) || p.blurEvery < 1) throw new Error(`maximize: blurEvery must be a positive integer`);
+  if (p.stop !== 'plateau' && p.stop !== 'fixed') throw new Error(`maximize: stop must be plateau|fixed`);
+  if (!Number.isInteger(p.plateauWindow) || p.plateauWindow < 1) throw new Error(`maximize: plateauWindow must be a positive integer`);
+  if (!(p.plateauTol >= 0)) throw new Error(`maximize: plateauTol must be >= 0`);
   return p;
 }
 
@@ -346,6 +396,8 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
   const stepMs: number[] = [];
   let step = 0;
   let initImage: RgbImage | undefined;
+  const octaveStops: { octave: number; steps: number; plateaued: boolean }[] = [];
+  let plateauStep: number | null = null;
   try {
     initImage = toRgb(tf.tidy(() => resizeNchw(x, H, W)));
     if (total === 0 || snapAt.has(0)) snapshots.push({ step: 0, image: initImage });
@@ -356,7 +408,10 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
         x.dispose();
         x = up;
       }
-      for (let s = 0; s < p.steps; s++) {
+      const octaveStart = activations.length;
+      let stopped = false;
+      let s = 0;
+      for (; s < p.steps && !stopped; s++) {
         const ts = performance.now();
         const dy = p.jitter ? Math.floor(rng() * (2 * p.jitter + 1)) - p.jitter : 0;
         const dx = p.jitter ? Math.floor(rng() * (2 * p.jitter + 1)) - p.jitter : 0;
@@ -389,8 +444,13 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
         step++;
         stepMs.push(performance.now() - ts);
         if (snapAt.has(step)) snapshots.push({ step, image: toRgb(tf.tidy(() => resizeNchw(x, H, W))) });
+        if (p.stop === 'plateau' && plateaued(activations.slice(octaveStart), p.plateauWindow, p.plateauTol)) stopped = true;
       }
+      octaveStops.push({ octave: o, steps: s, plateaued: stopped });
+      if (o === p.octaves - 1) plateauStep = stopped ? step - 1 : null;
     }
+    // the last image is always in the strip, also when the run stopped before the planned snapshot steps
+    if (snapshots.length === 0 || snapshots[snapshots.length - 1]!.step !== step) snapshots.push({ step, image: toRgb(tf.tidy(() => resizeNchw(x, H, W))) });
     const finalT = tf.tidy(() => resizeNchw(x, H, W).clone());
     activations.push(await valueOf(finalT));
     tv.push(tf.tidy(() => totalVariation(finalT)).dataSync()[0]);
@@ -421,6 +481,14 @@ export async function maximize(opts: MaximizeOptions): Promise<MaximizeResult> {
       finalActivationUint8,
       seconds: (performance.now() - t0) / 1000,
       stepMs,
+      plateau: {
+        step: plateauStep,
+        rule:
+          p.stop === 'plateau'
+            ? `per octave: stop after step t >= ${p.plateauWindow} when best(t) - best(t - ${p.plateauWindow}) <= ${p.plateauTol} * max(0, best(t) - first value of the octave), at most ${p.steps} steps`
+            : `fixed: ${p.steps} steps per octave`,
+        octaves: octaveStops,
+      },
     };
   } finally {
     x.dispose();

@@ -63,11 +63,12 @@ export async function writeMaximizeOutputs(r: MaximizeResult, out: string, model
     init: r.init,
     params: r.params,
     schedule:
-      'per step: seeded roll jitter, grad of neuron / mean|grad| - tvWeight * grad TV / mean|grad TV|, times stepSize, clip to [0,255]; octaves up-scaled bilinearly',
+      `per step: seeded roll jitter, grad of neuron / mean|grad| - tvWeight * grad TV / mean|grad TV|, times stepSize, clip to [0,255]; octaves up-scaled bilinearly; stopping: ${r.plateau.rule}`,
     initialActivation: r.initialActivation,
     finalActivation: r.finalActivation,
     finalActivationUint8: r.finalActivationUint8,
     activations: r.activations,
+    plateau: r.plateau,
     tv: r.tv,
     snapshotSteps: r.snapshots.map((s) => s.step),
     seconds: r.seconds,
@@ -92,6 +93,8 @@ export async function registerInAtlas(atlasDir: string, r: MaximizeResult, files
     summary: rel(files.summary),
     initialActivation: r.initialActivation,
     finalActivation: r.finalActivation,
+    // (results made before the stopping rule, or by hand, have no plateau record)
+    ...(r.plateau ? { plateauStep: r.plateau.step, steps: r.activations.length - 1 } : {}),
   };
   const others = (doc.maximize ?? []).filter((e) => e.facet !== entry.facet);
   doc.maximize = [...others, entry].sort((a, b) => (a.facet ?? -1) - (b.facet ?? -1));

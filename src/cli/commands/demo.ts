@@ -25,7 +25,7 @@ export function registerDemo(program: Command): void {
   addOutOption(cmd, 'facelens-report', 'results directory (its demo parts are replaced)');
   addSeedOption(cmd, 'seed of every random choice (t-SNE, facet k-means, masks, AM jitter, folds)')
     .option('--atlas-neurons <k>', 'neurons per layer in the atlas (highest variance)', intArg('--atlas-neurons'), DEMO_DEFAULTS.atlasNeurons)
-    .option('--am-steps <n>', 'activation maximisation: steps per octave', intArg('--am-steps'), AM_DEFAULTS.steps)
+    .option('--am-steps <n>', 'activation maximisation: the most steps per octave (each octave stops when the activation plateaus)', intArg('--am-steps'), AM_DEFAULTS.steps)
     .option('--am-neurons <n>', 'activation maximisation: neurons per layer', intArg('--am-neurons'), DEMO_DEFAULTS.amNeurons)
     .option('--am-facets <n>', 'activation maximisation: facets per neuron', intArg('--am-facets'), DEMO_DEFAULTS.amFacets)
     .option('--cfp-identities <list>', 'CFP identities for the pose probe', POSE_DEFAULTS.identities)

@@ -44,6 +44,9 @@ interface Opts {
   atlas?: string;
   blurSigma: number;
   blurEvery: number;
+  stop: 'plateau' | 'fixed';
+  plateauWindow: number;
+  plateauTol: number;
 }
 
 export function registerMaximize(program: Command): void {
@@ -71,7 +74,10 @@ export function registerMaximize(program: Command): void {
     )
     .option('--blur-sigma <px>', 'Gaussian blur std applied every --blur-every steps (0 = off)', nonNeg('--blur-sigma'), d.blurSigma)
     .option('--blur-every <n>', 'steps between blurs', posInt('--blur-every'), d.blurEvery)
-    .option('--steps <n>', 'steps per octave', nonNegInt('--steps'), d.steps)
+    .option('--steps <n>', 'steps per octave: the cap with --stop plateau, exact with --stop fixed', nonNegInt('--steps'), d.steps)
+    .addOption(new Option('--stop <rule>', 'plateau: each octave stops when the activation plateaus (see --plateau-window, --plateau-tol) | fixed: --steps per octave').choices(['plateau', 'fixed']).default(d.stop))
+    .option('--plateau-window <n>', 'steps over which the plateau gain is measured', posInt('--plateau-window'), d.plateauWindow)
+    .option('--plateau-tol <r>', 'plateau when the best activation gained less than this fraction of its rise over the window', nonNeg('--plateau-tol'), d.plateauTol)
     .option('--octaves <n>', 'octaves (coarse to fine, bilinear up-scaling between them)', posInt('--octaves'), d.octaves)
     .option('--octave-scale <r>', 'size ratio between octaves', num('--octave-scale', (n) => n >= 1, '>= 1'), d.octaveScale)
     .option('--step-size <px>', 'mean |pixel change| per step (0..255 units)', posNum('--step-size'), d.stepSize)
@@ -142,10 +148,13 @@ export function registerMaximize(program: Command): void {
             snapshots: opts.snapshots,
             blurSigma: opts.blurSigma,
             blurEvery: opts.blurEvery,
+            stop: opts.stop,
+            plateauWindow: opts.plateauWindow,
+            plateauTol: opts.plateauTol,
           });
           const files = await writeMaximizeOutputs(r, opts.out, model.name, { atlasDir: opts.atlas });
           const label = r.facet === null ? '' : ` facet ${r.facet}`;
-          info(`${r.layer} #${r.neuron}${label} (${r.readout}): ${r.initialActivation.toFixed(3)} -> ${r.finalActivation.toFixed(3)} in ${r.params.steps * r.params.octaves} steps (${r.seconds.toFixed(1)} s)`);
+          info(`${r.layer} #${r.neuron}${label} (${r.readout}): ${r.initialActivation.toFixed(3)} -> ${r.finalActivation.toFixed(3)} in ${r.activations.length - 1} steps, ${r.plateau.step === null ? `no plateau within the cap of ${r.params.steps} per octave` : `plateau at step ${r.plateau.step}`} (${r.seconds.toFixed(1)} s)`);
           result(files.image);
         }
       } finally {

@@ -37,7 +37,8 @@ export function registerServe(program: Command): void {
     .argument('<dir>', 'results folder, e.g. facelens-report')
     .option('-p, --port <n>', 'port (0 = any free port)', portArg, DEFAULT_PORT)
     .option('--host <host>', 'address to bind (other than 127.0.0.1 exposes the results to the network)', DEFAULT_HOST)
-    .action(async (dir: string, opts: { port: number; host: string }) => {
+    .option('--projection-cache <dir>', 'where projections computed on demand (neurons the atlas lacks, the per-face view) are cached', undefined)
+    .action(async (dir: string, opts: { port: number; host: string; projectionCache?: string }) => {
       const st = await stat(dir).catch(() => undefined);
       if (!st?.isDirectory()) throw new UserError(`${dir} is not a folder`);
       const index = await withTimeout(buildResultsIndex(dir), 30_000, `${dir}: reading the results folder took more than 30 s`);
@@ -46,7 +47,7 @@ export function registerServe(program: Command): void {
       }
       for (const line of describeIndex(index)) info(line);
       if (opts.host !== DEFAULT_HOST && opts.host !== 'localhost') info(`warning: binding ${opts.host}: anyone who can reach this address can read the results`);
-      const ex = await startExplorer({ root: dir, host: opts.host, port: opts.port }).catch((e: NodeJS.ErrnoException) => {
+      const ex = await startExplorer({ root: dir, host: opts.host, port: opts.port, ...(opts.projectionCache ? { projectionCache: opts.projectionCache } : {}) }).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'EADDRINUSE') throw new UserError(`port ${opts.port} is in use; pass --port N (0 = any free port)`);
         throw e;
       });

@@ -1,6 +1,7 @@
 /** The explorer's browser entry: renders the page of the current hash route. */
 import { loadIndex } from './api.js';
 import { h, message } from './dom.js';
+import { facePage, facesPage } from './pages/face.js';
 import { homePage } from './pages/home.js';
 import { layerPage } from './pages/layer.js';
 import { neuronPage } from './pages/neuron.js';
@@ -25,6 +26,10 @@ async function render(route: Route): Promise<{ page: HTMLElement; crumbs: HTMLEl
       return { page: await similarityPage(layerOf(route.layer), route.layer), crumbs: [layerCrumb(route.layer), h('span', {}, 'similarity')] };
     case 'probe':
       return { page: await probePage(index.probes.find((p) => p.name === route.probe), route.probe), crumbs: [h('span', {}, route.probe)] };
+    case 'faces':
+      return { page: await facesPage(), crumbs: [h('span', {}, 'faces')] };
+    case 'face':
+      return { page: await facePage(route.row, route.by), crumbs: [h('a', { href: links.faces() }, 'faces'), h('span', {}, `#${route.row}`)] };
     case 'unknown':
       return { page: h('div', {}, h('h1', {}, 'Not found'), message(`No page "${route.hash}".`, true)), crumbs: [] };
   }

@@ -5,6 +5,8 @@ export type Route =
   | { page: 'neuron'; layer: string; neuron: number; mode?: string }
   | { page: 'similarity'; layer: string }
   | { page: 'probe'; probe: string }
+  | { page: 'faces' }
+  | { page: 'face'; row: number; by?: 'relative' }
   | { page: 'unknown'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -15,6 +17,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'layer' && (parts.length === 4 || parts.length === 5) && parts[2] === 'neuron' && /^\d+$/.test(parts[3])) {
     return { page: 'neuron', layer: parts[1], neuron: Number(parts[3]), ...(parts[4] ? { mode: parts[4] } : {}) };
   }
+  if (parts[0] === 'faces' && parts.length === 1) return { page: 'faces' };
+  if (parts[0] === 'face' && (parts.length === 2 || (parts.length === 3 && parts[2] === 'relative')) && /^\d+$/.test(parts[1])) return { page: 'face', row: Number(parts[1]), ...(parts[2] ? { by: 'relative' as const } : {}) };
   if (parts[0] === 'probe' && parts.length === 2) return { page: 'probe', probe: parts[1] };
   return { page: 'unknown', hash };
 }
@@ -26,4 +30,6 @@ export const links = {
   neuron: (layer: string, neuron: number, mode?: string) => `#/layer/${enc(layer)}/neuron/${neuron}${mode ? `/${enc(mode)}` : ''}`,
   similarity: (layer: string) => `#/layer/${enc(layer)}/similarity`,
   probe: (probe: string) => `#/probe/${enc(probe)}`,
+  faces: () => '#/faces',
+  face: (row: number, by?: 'relative') => `#/face/${row}${by ? `/${by}` : ''}`,
 };

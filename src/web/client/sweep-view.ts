@@ -5,6 +5,7 @@
  */
 import type { LayerEntry, NeuronSweepResponse } from '../../results/explorer-index.js';
 import { fmt, h, message } from './dom.js';
+import { computeButton, reportOnce, tileSlot, type TileSlot } from './ondemand.js';
 import { links } from './router.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -46,16 +47,58 @@ export function histogramSvg(d: NeuronSweepResponse): SVGSVGElement {
   return svg;
 }
 
-/** One top image with its RF box (drawn only when the box is in the image's own pixels). */
+/**
+ * One top image with its RF box. The box is in aligned-crop pixels: drawn on the swept file when
+ * that is the crop itself (no detection), else on the aligned crop serve makes on demand (falling
+ * back to the file, without a box, when serve cannot align it here).
+ */
 function face(d: NeuronSweepResponse, t: NeuronSweepResponse['top'][number]): HTMLElement {
   const size = 140;
-  const img = h('img', { src: `/api/sweep/image/${t.row}`, alt: `${t.id}`, width: size, height: size, loading: 'lazy' });
+  const onCrop = !d.boxesOnImage && t.box !== undefined;
+  const img = h('img', { src: onCrop ? `/api/sweep/aligned/${t.row}` : `/api/sweep/image/${t.row}`, alt: `${t.id}`, width: size, height: size, loading: 'lazy' });
   const box = h('div', { class: 'face' }, img);
-  if (t.box && d.boxesOnImage) {
+  if (t.box) {
     const sx = size / d.input.width, sy = size / d.input.height;
-    box.append(h('div', { class: 'rf', style: `left:${t.box.x0 * sx}px;top:${t.box.y0 * sy}px;width:${(t.box.x1 - t.box.x0 + 1) * sx}px;height:${(t.box.y1 - t.box.y0 + 1) * sy}px`, title: 'receptive field of the argmax cell' }));
+    const rf = h('div', { class: 'rf', style: `left:${t.box.x0 * sx}px;top:${t.box.y0 * sy}px;width:${(t.box.x1 - t.box.x0 + 1) * sx}px;height:${(t.box.y1 - t.box.y0 + 1) * sy}px`, title: 'receptive field of the argmax cell' });
+    box.append(rf);
+    if (onCrop) {
+      img.addEventListener('error', () => {
+        rf.remove();
+        img.src = `/api/sweep/image/${t.row}`;
+        img.title = 'serve cannot align this image here: the swept file, without the box';
+      }, { once: true });
+    }
   }
-  return h('figure', { class: 'top-face', 'data-rank': t.rank }, box, h('figcaption', {}, `#${t.rank} ${t.id}${t.identity ? ` (${t.identity})` : ''}: ${fmt(t.value, 3)}`));
+  return h(
+    'figure',
+    { class: 'top-face', 'data-rank': t.rank },
+    h('a', { href: links.face(t.row), class: 'face-link', title: 'this face: what fires where' }, box),
+    h('figcaption', {}, h('a', { href: links.face(t.row), class: 'face-link' }, `#${t.rank} ${t.id}`), `${t.identity ? ` (${t.identity})` : ''}: ${fmt(t.value, 3)}`),
+  );
+}
+
+/**
+ * Deconvnet projections of the top images computed by serve on demand (neurons the atlas lacks):
+ * one [patch | projection] tile per top image, filled when the reader asks.
+ */
+export function onDemandPanel(d: NeuronSweepResponse): HTMLElement {
+  const slots: TileSlot[] = [];
+  const { button, note } = computeButton(`Compute the projections of the top ${d.top.length}`, () => slots);
+  const fail = reportOnce(note);
+  const tiles = d.top.map((t) => {
+    const slot = tileSlot(d.layer, d.neuron, t.row, fail, `#${t.rank} ${t.id} projected`);
+    slots.push(slot);
+    return h('figure', { class: 'proj-fig', 'data-rank': t.rank }, slot.el, h('figcaption', {}, h('a', { href: links.face(t.row), class: 'face-link' }, `#${t.rank} ${t.id}`)));
+  });
+  return h(
+    'div',
+    { id: 'ondemand' },
+    h('h2', {}, 'Projections (computed on demand)'),
+    h('p', {}, 'This neuron is not in the atlas. `facelens serve` can project it back to pixels on each top image now (deconvnet, at the argmax cell) and caches every tile on disk. Tile: [receptive-field patch | projection blended on it], each tile on its own scale.'),
+    h('p', {}, button),
+    note,
+    h('div', { class: 'grid', id: 'ondemand-tiles' }, ...tiles),
+  );
 }
 
 export function sweepPanel(d: NeuronSweepResponse): HTMLElement {
@@ -68,7 +111,7 @@ export function sweepPanel(d: NeuronSweepResponse): HTMLElement {
       'p',
       {},
       `max ${fmt(st.max)}, mean ${fmt(st.mean)}, variance ${fmt(st.variance)} (rank ${d.rank.variance} of ${d.channels} by variance), selectivity ${fmt(st.selectivity, 2)}. `,
-      d.top.some((t) => t.box) ? (d.boxesOnImage ? 'Box: receptive field of the position where the neuron fires most.' : 'The images were face-detected before the sweep, so the argmax boxes (aligned-crop pixels) are not drawn on them.') : 'A vector layer: the neuron sees the whole face.',
+      d.top.some((t) => t.box) ? (d.boxesOnImage ? 'Box: receptive field of the position where the neuron fires most.' : 'Box: receptive field of the position where the neuron fires most, on the aligned crop the network saw (the sweep face-detected and aligned each image).') : 'A vector layer: the neuron sees the whole face.',
     ),
     h('div', { class: 'grid', id: 'sweep-top' }, ...d.top.map((t) => face(d, t))),
     h('h2', {}, 'Projection values over all swept images'),

@@ -82,13 +82,19 @@ export function plateauStep(a: number[], frac = 0.95): number | undefined {
   return a.findIndex((v) => v - a[0]! >= frac * rise);
 }
 
+/** The most steps a run could make (steps per octave x octaves), when recorded. */
+function capOf(s: MaximizeSummary | undefined): number | undefined {
+  const st = Number(s?.params?.steps), oc = Number(s?.params?.octaves ?? 1);
+  return Number.isFinite(st) && Number.isFinite(oc) ? st * oc : undefined;
+}
+
 /** The activation curve as a Vega-Lite chart, with the neuron's best natural value drawn when known. */
-function curveSpec(a: number[], readout: string, natural: number | undefined, plateau: number | undefined): ChartSpec {
+function curveSpec(a: number[], readout: string, natural: number | undefined, plateau: number | undefined, plateauLabel = 'plateau'): ChartSpec {
   const rows = a.map((v, step) => ({ step, value: v }));
   const layers: unknown[] = [{ mark: { type: 'line', color: '#4e79a7' }, encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'value', type: 'quantitative', title: 'activation', scale: { zero: false } } } }];
   const refs: { y?: number; x?: number; label: string }[] = [];
   if (natural !== undefined) refs.push({ y: natural, label: 'best natural image' });
-  if (plateau !== undefined) refs.push({ x: plateau, label: `95% at step ${plateau}` });
+  if (plateau !== undefined) refs.push({ x: plateau, label: `${plateauLabel} at step ${plateau}` });
   for (const r of refs) {
     const enc = r.y !== undefined ? { y: { datum: r.y, type: 'quantitative' } } : { x: { datum: r.x, type: 'quantitative' } };
     layers.push({ data: { values: [{}] }, mark: { type: 'rule', strokeDash: [4, 3], color: r.y !== undefined ? '#e15759' : '#888' }, encoding: enc });
@@ -121,26 +127,36 @@ export async function maximizeSection(res: Results, assets: Assets): Promise<Sec
   if (entries.length === 0) return { ...base, ...res.absence('maximize', 'no AM results in atlas/<layer>/neuron-K.json or maximize/<layer>/ (run `facelens maximize ... --out DIR/maximize/L --atlas DIR/atlas/L`)') };
   const cards: string[] = [];
   const paramSets = new Map<string, string[]>();
-  const plateaus: { label: string; step?: number; of: number }[] = [];
+  const plateaus: { label: string; step?: number; of: number; capped: boolean }[] = [];
   for (const e of entries) {
     const label = `${e.layer} #${e.neuron}${e.facet === null ? '' : ` facet ${e.facet}`}`;
     const s = e.summary ? await res.json<MaximizeSummary & { activations?: number[]; snapshotSteps?: number[] }>(...e.summary.split('/')) : undefined;
     const a = (s?.activations ?? []).filter((v) => Number.isFinite(v));
-    const plateau = plateauStep(a);
-    plateaus.push({ label, step: plateau, of: a.length });
+    // The stopping rule's own plateau step when the run recorded one (maximize.ts), else the 95%-of-rise point of older runs.
+    const rec = s?.plateau;
+    const plateau = rec ? (rec.step ?? undefined) : plateauStep(a);
+    const capped = rec ? rec.step === null : plateau !== undefined && plateau >= 0.9 * (a.length - 1);
+    plateaus.push({ label, step: plateau, of: a.length, capped });
+    const stopText = rec
+      ? rec.step !== null
+        ? `plateaued at step ${rec.step} (the stopping rule held there${capOf(s) ? `; cap ${capOf(s)} steps` : ''})`
+        : `no plateau: reached the cap of ${a.length - 1} steps still rising`
+      : plateau !== undefined
+        ? `95% of the rise reached at step ${plateau} of ${a.length}`
+        : 'no rise';
     const key = JSON.stringify(s?.params ?? {});
     paramSets.set(key, [...(paramSets.get(key) ?? []), label]);
     const top = await topTile(res, e.layer, e.neuron);
     const initRel = e.image.replace(/\.png$/, '-init.png');
     const hasInit = initRel !== e.image && (await res.files(...path.posix.dirname(initRel).split('/'))).includes(path.posix.basename(initRel));
-    const curve = a.length > 1 ? await assets.chart(`am-curve-${e.layer}-${e.neuron}-${e.facet ?? 'x'}`, curveSpec(a, s?.readout ?? '', undefined, plateau), `activation curve of ${label}`) : await assets.img(e.curve, `activation curve of ${label}`, { textPx: 24, encode: 'lossless' });
+    const curve = a.length > 1 ? await assets.chart(`am-curve-${e.layer}-${e.neuron}-${e.facet ?? 'x'}`, curveSpec(a, s?.readout ?? '', undefined, plateau, rec ? 'plateau' : '95%'), `activation curve of ${label}`) : await assets.img(e.curve, `activation curve of ${label}`, { textPx: 24, encode: 'lossless' });
     const steps = s?.snapshotSteps?.length ? ` (snapshots at steps ${s.snapshotSteps.join(', ')})` : '';
     cards.push(
       `<div class="am-card" id="am-${esc(`${e.layer}-${e.neuron}-${e.facet ?? 'x'}`)}"><h3>${esc(label)} <small><a href="${esc(explorer.neuron(e.layer, e.neuron))}">explorer</a></small></h3><div class="row">` +
         (hasInit ? figure(await assets.img(initRel, `AM init of ${label}`, { scale: 1 }), esc(`init: ${e.init.split(':')[0]}`), [], 'fit') : '') +
         figure(await assets.img(e.image, `AM image of ${label}`, { scale: 1 }), esc(`AM result: activation ${num(e.initialActivation, 2)} → ${num(e.finalActivation, 2)}`), [], 'fit') +
         (top ? figure(`<img src="${esc(await assets.generated(`am-top-${e.layer}-${e.neuron}`, top.png))}" width="${top.width * 2}" height="${top.height * 2}" class="pixelated" alt="${esc(`best natural sample of ${label}`)}" loading="lazy">`, esc(`best natural sample ${top.id} [patch | projection]: projection value ${num(top.value, 2)} (max over positions)`), [], 'fit') : '') +
-        figure(curve, esc(`${plateau !== undefined ? `95% of the rise reached at step ${plateau} of ${a.length}` : 'no rise'}; readout: ${s?.readout ?? '?'}.`), [], 'heat') +
+        figure(curve, esc(`${stopText}; readout: ${s?.readout ?? '?'}.`), [], 'heat') +
         `</div>` +
         figure(await assets.img(e.strip, `AM steps of ${label}`, { maxWidth: 1140 }), esc(`The image during the optimisation${steps}.`)) +
         `<p class="meta">init: ${esc(e.init)}</p>` +
@@ -175,13 +191,14 @@ export async function maximizeSection(res: Results, assets: Assets): Promise<Sec
   const table3 = t3.length
     ? `<h3>S among the AM neurons (the paper's Table III)</h3><p class="meta">Eq. 2 between the neurons shown above, per layer; "undefined" for a layer where S leaves [0, 1] anywhere (signed units). The paper's four pool5 neurons: all below 0.06 except one pair at 0.1509.</p><div class="row">${t3.map((t) => `<div class="table-wrap">${t}</div>`).join('')}</div>`
     : '';
-  const late = plateaus.filter((q) => q.step !== undefined && q.step >= 0.9 * (q.of - 1));
+  const late = plateaus.filter((q) => q.capped);
+  const stopRule = (s as (MaximizeSummary & { plateau?: { rule?: string } }) | undefined)?.plateau?.rule;
   return {
     ...base,
     status: 'ok',
-    what: `Starting from an init image (the mean of the top faces of one cluster of the neuron's t-SNE layout, one run per facet), the image was changed step by step along the gradient of the neuron's activation, with jitter and total-variation regularisation, over ${p.octaves ?? '?'} octaves of ${p.steps ?? '?'} steps.`,
-    howToRead: 'Per run: the init image (when recorded), the AM result beside the neuron\'s best natural image, the activation curve (dashed: the step where 95% of the rise is reached; a curve still rising at the end has not converged), and snapshots during the optimisation. The AM readout can differ from the natural projection value (max over positions); both are named.',
-    reading: `${entries.length} AM images of ${new Set(entries.map((e) => `${e.layer}#${e.neuron}`)).size} neurons in ${layers.join(', ')}; the activation rose in ${up} of ${gains.length} runs (mean change ${meanGain >= 0 ? '+' : ''}${meanGain.toFixed(2)}).${late.length ? ` Still rising at the end (95% point in the last 10% of steps): ${late.map((q) => q.label).join(', ')}; more steps would change these.` : ''}`,
+    what: `Starting from an init image (the mean of the top faces of one cluster of the neuron's t-SNE layout, one run per facet), the image was changed step by step along the gradient of the neuron's activation, with jitter and total-variation regularisation, ${stopRule && p.stop === 'plateau' ? `over ${p.octaves ?? '?'} octaves, each run until the activation plateaued (${stopRule})` : `over ${p.octaves ?? '?'} octaves of ${p.steps ?? '?'} steps`}.`,
+    howToRead: 'Per run: the init image (when recorded), the AM result beside the neuron\'s best natural image, the activation curve (dashed: the step where the run plateaued under its stopping rule, or for older runs where 95% of the rise is reached; a run that reached its step cap still rising has not converged), and snapshots during the optimisation. The AM readout can differ from the natural projection value (max over positions); both are named.',
+    reading: `${entries.length} AM images of ${new Set(entries.map((e) => `${e.layer}#${e.neuron}`)).size} neurons in ${layers.join(', ')}; the activation rose in ${up} of ${gains.length} runs (mean change ${meanGain >= 0 ? '+' : ''}${meanGain.toFixed(2)}).${late.length ? ` Still rising at the end (no plateau before the step cap): ${late.map((q) => q.label).join(', ')}; more steps would change these.` : ''}`,
     paperHtml: 'VGGFace pool5 (Fig. 7): four neurons, each from the mean of its top-9 similar-looking samples, with TV and jitter regularisation; neurons 134 and 267 both cover the upper face yet give clearly different attributes. Table III gives S among these four neurons (see the similarity section).',
     agreement: 'a qualitative comparison: judge whether the AM images differ between neurons that respond to the same region.',
     parameters: [

@@ -7,6 +7,7 @@ import { links } from '../router.js';
 export async function homePage(index: ResultsIndex): Promise<HTMLElement> {
   const main = h('div', {}, h('h1', {}, `Results: ${index.name}`));
   if (index.report) main.append(h('p', {}, h('a', { href: fileUrl(index.report), id: 'report-link' }, 'Open the HTML report')));
+  if (index.sweep) main.append(h('p', {}, h('a', { href: links.faces(), id: 'faces-link' }, 'Faces'), ': pick a swept face and see, per layer, which neurons fire on it and where.'));
   main.append(h('h2', {}, 'Layers'));
   if (index.layers.length === 0) main.append(message('No layer results here (no atlas/, similarity/ or maximize/ folders).'));
   else {

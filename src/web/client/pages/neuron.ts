@@ -8,7 +8,7 @@ import { dirOf, fetchBytes, fetchJson, fileUrl, joinRel } from '../api.js';
 import { parseNpy } from '../npy.js';
 import { fmt, h, message } from '../dom.js';
 import { links } from '../router.js';
-import { fetchNeuronSweep, neuronNav, sweepPanel } from '../sweep-view.js';
+import { fetchNeuronSweep, neuronNav, onDemandPanel, sweepPanel } from '../sweep-view.js';
 import { tileBox } from '../thumb.js';
 import { hideTip, showTip } from '../tooltip.js';
 
@@ -47,7 +47,8 @@ function mosaic(doc: NeuronAtlas, src: string): HTMLElement {
 }
 
 function amFigure(dir: string, e: AtlasMaximizeEntry): HTMLElement {
-  const label = `${e.facet === null ? 'AM' : `facet ${e.facet}`}: init ${e.init.split(':')[0]}, activation ${fmt(e.initialActivation)} -> ${fmt(e.finalActivation)}`;
+  const stop = e.plateauStep === undefined ? '' : e.plateauStep === null ? `, no plateau within ${e.steps ?? '?'} steps` : `, plateau at step ${e.plateauStep}`;
+  const label = `${e.facet === null ? 'AM' : `facet ${e.facet}`}: init ${e.init.split(':')[0]}, activation ${fmt(e.initialActivation)} -> ${fmt(e.finalActivation)}${stop}`;
   return h(
     'figure',
     { class: 'am' },
@@ -70,10 +71,12 @@ export async function neuronPage(layer: LayerEntry | undefined, layerName: strin
     return main;
   }
   const entry = layer.atlas?.neurons.find((n) => n.neuron === neuron);
+  let onDemand: HTMLElement | undefined;
   if (layer.swept) {
     try {
       const d = await fetchNeuronSweep(layerName, neuron);
       if (d) main.append(sweepPanel(d));
+      if (d && !entry) onDemand = onDemandPanel(d);
       else main.append(message(`The sweep has no data for ${layerName} #${neuron}.`));
     } catch (e) {
       main.append(message(`The sweep data cannot be read: ${(e as Error).message}`, true));
@@ -81,11 +84,12 @@ export async function neuronPage(layer: LayerEntry | undefined, layerName: strin
   }
   if (!entry) {
     const have = layer.atlas?.neurons.map((n) => n.neuron).join(', ');
+    if (onDemand) main.append(onDemand);
     main.append(h('h2', {}, 'Projections (atlas)'));
     main.append(
       message(
         have
-          ? `No deconvnet projections of this neuron yet: the atlas of ${layerName} has ${have}. \`facelens atlas --layer ${layerName} --neurons ${neuron}\` adds them.`
+          ? `No atlas mosaic of this neuron: the atlas of ${layerName} has ${have}. \`facelens atlas --layer ${layerName} --neurons ${neuron}\` adds one (top-50, t-SNE layout).`
           : `There is no atlas for ${layerName}.`,
       ),
     );
