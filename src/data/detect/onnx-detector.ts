@@ -1,9 +1,10 @@
 /**
  * One face-api-equivalent detection pass (SSD MobileNet v1 + 68-point landmarks) on ONNX
  * Runtime. The graphs are built from face-api's bundled weights (ssd-graph.ts, landmark-graph.ts);
- * pre- and post-processing follow face-api step by step (preprocess.ts, ssd-post.ts), so the
- * results match face-api's own up to float rounding. The pad-retry rule around passes lives in
- * detector.ts and is shared with the face-api reference path.
+ * pre- and post-processing follow face-api step by step (the SSD's input resize inside its graph,
+ * see ssdInput; the landmark crops in preprocess.ts; ssd-post.ts), so the results match
+ * face-api's own up to float rounding. The pad-retry rule around passes lives in rule.ts and is
+ * shared with the face-api reference path.
  */
 import ort from 'onnxruntime-node';
 import type { Detection, Point } from '../detector.js';

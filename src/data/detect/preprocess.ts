@@ -9,7 +9,8 @@
  *   - SSD scales to [-1, 1] (v / 127.5 - 1), the landmark net subtracts the RGB mean and / 255.
  * Hand-written rather than sharp's resize because the result must match TF's legacy sampling
  * (sharp/libvips centres pixels, which would shift every box by half a source pixel).
- * Output: planar NCHW float32 for one image.
+ * Output: planar NCHW float32 for one image. The landmark crops are made here; the SSD's input
+ * is made the same way inside its graph (ssd-graph.ts ssdInput), and tested against this.
  */
 import type { RgbImage } from '../image.js';
 
