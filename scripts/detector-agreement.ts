@@ -14,7 +14,8 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { closeDetector, detectFaces, DETECTOR_ID } from '../src/data/detector.js';
-import { compareDetections, summariseAgreement, type ImageAgreement } from '../src/data/detect/agreement.js';
+import { boxIou, compareDetections, meanLandmarkError, summariseAgreement, type ImageAgreement } from '../src/data/detect/agreement.js';
+import type { Box } from '../src/data/detect/types.js';
 import { readReferenceStore } from '../src/data/detect/reference.js';
 import { decodeImage } from '../src/data/image-io.js';
 
@@ -54,8 +55,33 @@ for (let i = 0; i < todo.length; i += window) {
   for (const r of fresh) done.set(r.sha256, r);
   if ((i / window) % 25 === 0) process.stderr.write(`${Math.min(i + window, todo.length)}/${todo.length} compared (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
-await closeDetector();
 for (const r of refs) rows.push(done.get(r.sha256)!);
+
+/**
+ * face-api crops each face for the landmark net at the floored box (x, y, width, height, after
+ * clipping to the image): where a box side lies within float noise of a whole pixel, face-api
+ * and the ONNX path can floor to crops one pixel apart, and the landmarks differ by a fraction
+ * of a pixel. For each face out of tolerance, say whether that is the cause.
+ */
+function crop(b: Box, w: number, h: number): number[] {
+  const x = Math.max(b.x, 0);
+  const y = Math.max(b.y, 0);
+  return [Math.floor(x), Math.floor(y), Math.floor(Math.min(b.x + b.width - x, w - x)), Math.floor(Math.min(b.y + b.height - y, h - y))];
+}
+const outliers = [];
+for (const r of rows.filter((r) => r.a.pairs.some((p) => p.iou < 0.98 || p.landmarkError > 0.5))) {
+  const ref = refs.find((x) => x.sha256 === r.sha256)!;
+  const ours = await detectFaces(await decodeImage(r.file));
+  for (const d of ref.dets) {
+    const o = ours.reduce((best, e) => (boxIou(e.box, d.box) > boxIou(best.box, d.box) ? e : best), ours[0]!);
+    const err = meanLandmarkError(d, o);
+    if (err <= 0.5 && boxIou(o.box, d.box) >= 0.98) continue;
+    const refCrop = crop(d.box, ref.width, ref.height);
+    const ourCrop = crop(o.box, ref.width, ref.height);
+    outliers.push({ file: r.file, iou: boxIou(o.box, d.box), landmarkError: err, refBox: d.box, ourBox: o.box, refCrop, ourCrop, cropFloorsDiffer: refCrop.some((v, i) => v !== ourCrop[i]) });
+  }
+}
+await closeDetector();
 
 const groups = new Map<string, ImageAgreement[]>();
 for (const r of rows) {
@@ -75,6 +101,7 @@ console.log(
       worstLandmarks,
       worstIou,
       mismatched,
+      outliers,
     },
     null,
     2,
