@@ -160,6 +160,16 @@ export function warpAffine(img: RgbImage, M: Mat2x3, size: number, opts: WarpOpt
         out[o + 2] = fill[2];
         continue;
       }
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        // All four neighbours inside (the common case): same arithmetic, no per-sample border checks.
+        const i00 = (y0 * W + x0) * 3;
+        const i01 = i00 + W * 3;
+        for (let ch = 0; ch < 3; ch++) {
+          const val = (src[i00 + ch] * (1 - fx) + src[i00 + 3 + ch] * fx) * (1 - fy) + (src[i01 + ch] * (1 - fx) + src[i01 + 3 + ch] * fx) * fy;
+          out[o + ch] = Math.min(255, Math.max(0, Math.round(val)));
+        }
+        continue;
+      }
       for (let ch = 0; ch < 3; ch++) {
         const p00 = sample(src, W, H, x0, y0, ch, border, fill);
         const p10 = sample(src, W, H, x0 + 1, y0, ch, border, fill);

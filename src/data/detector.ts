@@ -26,7 +26,8 @@ import type { DetectOptions, Detection, Point } from './detect/types.js';
  * Identifies the detector and its post-processing for the crop cache: change it whenever
  * detection results would change (model, thresholds logic, retry rule), so stale entries miss.
  */
-export const DETECTOR_ID = 'onnx(face-api@1.7.15 ssdMobilenetv1+faceLandmark68Net), pad-retry 0.3';
+// v2: the SSD input resize runs inside the graph (ONNX Resize); results move by float rounding only.
+export const DETECTOR_ID = 'onnx(face-api@1.7.15 ssdMobilenetv1+faceLandmark68Net), pad-retry 0.3, v2';
 
 /** The same rule run by face-api on TF.js (the reference; keys face-api reference results). */
 export const FACEAPI_DETECTOR_ID = 'face-api@1.7.15 ssdMobilenetv1+faceLandmark68Net, pad-retry 0.3';

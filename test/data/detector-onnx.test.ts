@@ -10,7 +10,12 @@ import type { Tensor3D } from '@tensorflow/tfjs';
 import { initTf } from '../../src/engine/tfjs/backend.js';
 import { detectFaces } from '../../src/data/detector.js';
 import { compareDetections, summariseAgreement } from '../../src/data/detect/agreement.js';
+import ort from 'onnxruntime-node';
+import { padToSquareEnd } from '../../src/data/detect/onnx-detector.js';
 import { squareResize } from '../../src/data/detect/preprocess.js';
+import { SSD_INPUT_SIZE, ssdInput } from '../../src/data/detect/ssd-graph.js';
+import { GraphBuilder } from '../../src/engine/onnx/builder.js';
+import { TensorDataType } from '../../src/engine/onnx/proto.js';
 import { agreementSample, faceApiReference, listImages } from '../../src/data/detect/reference.js';
 import { selectBoxes } from '../../src/data/detect/ssd-post.js';
 import { decodeImage } from '../../src/data/image-io.js';
@@ -33,6 +38,35 @@ describe('detector input sampling', () => {
     let worst = 0;
     for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(ref[i] - ours[i]));
     assert.ok(worst < 1e-3, `max |difference| ${worst}`);
+  });
+});
+
+describe('SSD input inside the graph', () => {
+  it('pads at the end, scales to [-1, 1] and resizes like squareResize (TF.js sampling) for up- and downscaling', async () => {
+    const g = new GraphBuilder('ssd-input');
+    g.node('Identity', [ssdInput(g, g.input('image', [1, 'S', 'S', 3], TensorDataType.UINT8))], {}, 'out');
+    g.output('out', [1, 3, SSD_INPUT_SIZE, SSD_INPUT_SIZE]);
+    const session = await ort.InferenceSession.create(g.build());
+    try {
+      // Wider, taller, smaller and larger than 512: padding on either axis, up- and downsampling.
+      for (const [w, h] of [
+        [250, 173],
+        [120, 301],
+        [700, 530],
+      ] as const) {
+        const img = noiseImage(w, h, w + h);
+        const side = Math.max(w, h);
+        const ours = (await session.run({ image: new ort.Tensor('uint8', padToSquareEnd(img), [1, side, side, 3]) })).out.data as Float32Array;
+        const ref = squareResize(img, { x: 0, y: 0, width: w, height: h, padBefore: 0 }, SSD_INPUT_SIZE, [127.5, 127.5, 127.5], 1 / 127.5);
+        let worst = 0;
+        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(ref[i] - ours[i]));
+        assert.ok(worst < 1e-3, `${w}x${h}: max |difference| ${worst}`);
+        // The padding is real: the bottom-right output pixel of a non-square image lies in it (-1).
+        assert.equal(ours[SSD_INPUT_SIZE * SSD_INPUT_SIZE - 1], -1);
+      }
+    } finally {
+      await session.release();
+    }
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * One face-api-equivalent detection pass (SSD MobileNet v1 + 68-point landmarks) on ONNX
  * Runtime. The graphs are built from face-api's bundled weights (ssd-graph.ts, landmark-graph.ts);
- * pre- and post-processing follow face-api step by step (preprocess.ts, ssd-post.ts), so the
- * results match face-api's own up to float rounding. The pad-retry rule around passes lives in
- * detector.ts and is shared with the face-api reference path.
+ * pre- and post-processing follow face-api step by step (the SSD's input resize inside its graph,
+ * see ssdInput; the landmark crops in preprocess.ts; ssd-post.ts), so the results match
+ * face-api's own up to float rounding. The pad-retry rule around passes lives in rule.ts and is
+ * shared with the face-api reference path.
  */
 import ort from 'onnxruntime-node';
 import type { Detection, Point } from '../detector.js';
@@ -30,6 +31,27 @@ export interface PassOptions {
   maxResults: number;
 }
 
+/** `img`'s pixels zero-padded at the end (bottom or right) to a square, as face-api pads the SSD input. */
+export function padToSquareEnd(img: RgbImage): Uint8Array {
+  const side = Math.max(img.width, img.height);
+  if (img.width === side && img.height === side) return img.data;
+  const out = new Uint8Array(side * side * 3);
+  const row = img.width * 3;
+  for (let y = 0; y < img.height; y++) out.set(img.data.subarray(y * row, (y + 1) * row), y * side * 3);
+  return out;
+}
+
+/** Session options for both nets: CPU, `threads` intra-op threads, all graph optimisations. */
+export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  };
+}
+
 export class OnnxFaceNets {
   private constructor(
     private readonly ssd: ort.InferenceSession,
@@ -38,13 +60,7 @@ export class OnnxFaceNets {
   ) {}
 
   static async create(graphs: DetectorGraphs, threads: number): Promise<OnnxFaceNets> {
-    const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    };
+    const options = sessionOptions(threads);
     const [ssd, lm] = await Promise.all([ort.InferenceSession.create(graphs.ssd, options), ort.InferenceSession.create(graphs.landmarks, options)]);
     return new OnnxFaceNets(ssd, lm, graphs.anchors);
   }
@@ -52,12 +68,11 @@ export class OnnxFaceNets {
   /** One SSD + landmark pass over the whole of `img`; detections in `img` pixel coordinates, NMS order. */
   async pass(img: RgbImage, opts: PassOptions): Promise<Detection[]> {
     const n = SSD_INPUT_SIZE;
-    const input = squareResize(img, { x: 0, y: 0, width: img.width, height: img.height, padBefore: 0 }, n, [127.5, 127.5, 127.5], 1 / 127.5);
-    const r = await this.ssd.run({ input: new ort.Tensor('float32', input, [1, 3, n, n]) });
+    const side = Math.max(img.width, img.height);
+    const r = await this.ssd.run({ image: new ort.Tensor('uint8', padToSquareEnd(img), [1, side, side, 3]) });
     const raw = selectBoxes(this.anchors, r.boxes.data as Float32Array, r.scores.data as Float32Array, opts.minConfidence, opts.maxResults);
     if (raw.length === 0) return [];
     // face-api: boxes are fractions of the zero-padded square; x/y factors map them to fractions of the image.
-    const side = Math.max(img.width, img.height);
     const padX = n / Math.round((img.width * n) / side);
     const padY = n / Math.round((img.height * n) / side);
     const boxes = raw.map((b) => {

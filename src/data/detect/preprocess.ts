@@ -9,7 +9,8 @@
  *   - SSD scales to [-1, 1] (v / 127.5 - 1), the landmark net subtracts the RGB mean and / 255.
  * Hand-written rather than sharp's resize because the result must match TF's legacy sampling
  * (sharp/libvips centres pixels, which would shift every box by half a source pixel).
- * Output: planar NCHW float32 for one image.
+ * Output: planar NCHW float32 for one image. The landmark crops are made here; the SSD's input
+ * is made the same way inside its graph (ssd-graph.ts ssdInput), and tested against this.
  */
 import type { RgbImage } from '../image.js';
 
@@ -42,13 +43,14 @@ export function squareResize(
   const offY = region.height < side ? region.padBefore : 0;
   const k = side / n;
   const plane = n * n;
-  // Per output column: the two source columns (image x, or -1 for padding) and the weight.
+  // Per output column: the byte offsets of the two source pixels in a row (or -1 for padding)
+  // and the weight (float32, as TF computes it).
   const cx0 = new Int32Array(n);
   const cx1 = new Int32Array(n);
   const wx = new Float32Array(n);
   const srcCol = (c: number): number => {
     const ix = c - offX;
-    return ix >= 0 && ix < region.width ? region.x + ix : -1;
+    return ix >= 0 && ix < region.width ? (region.x + ix) * 3 : -1;
   };
   for (let j = 0; j < n; j++) {
     const s = j * k;
@@ -60,33 +62,43 @@ export function squareResize(
   }
   const d = img.data;
   const w3 = img.width * 3;
-  // Separable: each source row used is interpolated horizontally once (planar, 3 x n floats),
-  // then output rows blend two such rows. Rows come in ascending order, so caching the last two
-  // suffices. Padding rows/columns read as zeros.
+  // Separable: each source row used is interpolated horizontally once into planar float32 rows
+  // (3 x n), then output rows blend two such rows. Rows come in ascending order, so two cached
+  // rows suffice. Padding rows/columns read as zeros. The arithmetic (and its float32 rounding
+  // of the horizontal pass) is TF's, so the result does not depend on how the loops are arranged.
   const zeros = new Float32Array(3 * n);
-  const cache: { row: number; data: Float32Array }[] = [
-    { row: -2, data: new Float32Array(3 * n) },
-    { row: -2, data: new Float32Array(3 * n) },
-  ];
+  const rowBuf = [new Float32Array(3 * n), new Float32Array(3 * n)];
+  const rowId = [-2, -2];
   let victim = 0;
-  const hrow = (r: number, keep?: Float32Array): Float32Array => {
+  const hrow = (r: number, keep: Float32Array | undefined): Float32Array => {
     const ir = r - offY;
     if (ir < 0 || ir >= region.height) return zeros;
-    for (const c of cache) if (c.row === r) return c.data;
-    if (cache[victim]!.data === keep) victim ^= 1; // never evict the row being blended with
-    const slot = cache[victim]!;
+    if (rowId[0] === r) return rowBuf[0]!;
+    if (rowId[1] === r) return rowBuf[1]!;
+    if (rowBuf[victim] === keep) victim ^= 1; // never evict the row being blended with
+    const h = rowBuf[victim]!;
+    rowId[victim] = r;
     victim ^= 1;
-    slot.row = r;
-    const h = slot.data;
     const base = (region.y + ir) * w3;
     for (let j = 0; j < n; j++) {
       const a = cx0[j]!;
       const b = cx1[j]!;
       const fx = wx[j]!;
-      for (let ch = 0; ch < 3; ch++) {
-        const l = a < 0 ? 0 : d[base + a * 3 + ch]!;
-        const rr = b < 0 ? 0 : d[base + b * 3 + ch]!;
-        h[ch * n + j] = l + (rr - l) * fx;
+      if (a >= 0 && b >= 0) {
+        const pa = base + a;
+        const pb = base + b;
+        const l0 = d[pa]!;
+        const l1 = d[pa + 1]!;
+        const l2 = d[pa + 2]!;
+        h[j] = l0 + (d[pb]! - l0) * fx;
+        h[n + j] = l1 + (d[pb + 1]! - l1) * fx;
+        h[2 * n + j] = l2 + (d[pb + 2]! - l2) * fx;
+      } else {
+        for (let ch = 0; ch < 3; ch++) {
+          const l = a < 0 ? 0 : d[base + a + ch]!;
+          const rr = b < 0 ? 0 : d[base + b + ch]!;
+          h[ch * n + j] = l + (rr - l) * fx;
+        }
       }
     }
     return h;
@@ -96,15 +108,19 @@ export function squareResize(
     const lo = Math.floor(s);
     const hi = Math.min(side - 1, Math.ceil(s));
     const wy = s - lo;
-    const top = hrow(lo);
+    const top = hrow(lo, undefined);
     const bottom = hrow(hi, top);
     for (let ch = 0; ch < 3; ch++) {
       const o = offset[ch]!;
       const dst = at + ch * plane + i * n;
       const src = ch * n;
-      for (let j = 0; j < n; j++) {
-        const t = top[src + j]!;
-        out[dst + j] = (t + (bottom[src + j]! - t) * wy - o) * scale;
+      if (wy === 0) {
+        for (let j = 0; j < n; j++) out[dst + j] = (top[src + j]! - o) * scale;
+      } else {
+        for (let j = 0; j < n; j++) {
+          const t = top[src + j]!;
+          out[dst + j] = (t + (bottom[src + j]! - t) * wy - o) * scale;
+        }
       }
     }
   }

@@ -2,7 +2,10 @@
  * face-api's SSD MobileNet v1 face detector as an ONNX graph, built from the uint8-quantised
  * weights that ship in @vladmandic/face-api (ssd_mobilenetv1_model). Architecture as face-api
  * runs it (facts read from its source, re-expressed here):
- *   input 512x512 RGB scaled to [-1, 1]                     (done by the caller, see preprocess.ts)
+ *   input: the image as uint8 RGB [1, S, S, 3], already zero-padded at the end (bottom or
+ *   right) to a square by the caller; the graph scales it to [-1, 1] (v / 127.5 - 1) and
+ *   resizes it to 512x512 with ONNX Resize (linear, 'asymmetric' = TF's legacy resizeBilinear,
+ *   no half-pixel centres; see ssdInput)
  *   conv_0: 3x3/2 conv + bias, relu6
  *   conv_1..13: depthwise 3x3 (stride 2 at 2, 4, 6, 12) + batch norm (eps 1e-3), relu6,
  *               then 1x1 conv + bias, relu6; conv_11's output feeds box predictor 0
@@ -17,6 +20,7 @@
  */
 import path from 'node:path';
 import { GraphBuilder } from '../../engine/onnx/builder.js';
+import { TensorDataType } from '../../engine/onnx/proto.js';
 import { readTfjsWeights } from '../../models/tfjs-weights.js';
 import { convSame, depthwiseSame, relu6, WeightSource } from '../../models/tf-conv.js';
 
@@ -56,11 +60,30 @@ function boxPredictor(g: GraphBuilder, ws: WeightSource, x: string, idx: number)
   return { box: head('BoxEncodingPredictor', 4), cls: head('ClassPredictor', 3) };
 }
 
+/**
+ * The SSD's input made inside the graph, from `image` (uint8 [1, S, S, 3], zero-padded to a
+ * square at the end as face-api pads): scale to [-1, 1], then bilinear resize to 512x512 with
+ * the source position of output pixel i at i * S / 512 (coordinate_transformation_mode
+ * 'asymmetric', which is TF's resizeBilinear with alignCorners = halfPixelCenters = false, as
+ * face-api resizes). Scaling commutes with linear interpolation, so it runs on the small image.
+ * Native code here rather than preprocess.ts' JavaScript: this resize was the largest cost of a
+ * detection pass after the network (about 7% of a worker's time); the two agree to ~1e-4 of the
+ * [-1, 1] range (float rounding of the interpolation weights; test/data/detector-onnx.test.ts).
+ */
+export function ssdInput(g: GraphBuilder, image: string): string {
+  const nchw = g.node('Transpose', [image], { perm: [0, 3, 1, 2] });
+  const f = g.node('Cast', [nchw], { to: TensorDataType.FLOAT });
+  const centred = g.node('Sub', [f, g.weight(g.fresh('half_range'), [], new Float32Array([127.5]))]);
+  const scaled = g.node('Mul', [centred, g.weight(g.fresh('inv_half_range'), [], new Float32Array([1 / 127.5]))]);
+  const sizes = g.int64(g.fresh('ssd_size'), [1, 3, SSD_INPUT_SIZE, SSD_INPUT_SIZE]);
+  return g.node('Resize', [scaled, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'asymmetric' });
+}
+
 export async function buildSsdGraph(modelDir: string): Promise<SsdGraph> {
   const weights = await readTfjsWeights(path.join(modelDir, 'ssd_mobilenetv1_model-weights_manifest.json'));
   const ws = new WeightSource('ssd_mobilenetv1', weights);
   const g = new GraphBuilder('faceapi-ssd-mobilenetv1');
-  let x = g.input('input', ['N', 3, SSD_INPUT_SIZE, SSD_INPUT_SIZE]);
+  let x = ssdInput(g, g.input('image', [1, 'S', 'S', 3], TensorDataType.UINT8));
   x = pointwise(g, ws, x, 'MobilenetV1/Conv2d_0_pointwise', 2);
   let conv11 = '';
   for (let i = 1; i <= 13; i++) {

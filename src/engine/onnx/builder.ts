@@ -8,12 +8,12 @@ export type AttrValue = number | number[] | string | Float32Array;
 
 const makeAttr = (name: string, v: AttrValue): AttributeProto => encodeAttr(name, v);
 
-function valueInfo(name: string, dims: (number | string)[]) {
+function valueInfo(name: string, dims: (number | string)[], elemType: number = TensorDataType.FLOAT) {
   return {
     name,
     type: {
       tensorType: {
-        elemType: TensorDataType.FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
       },
     },
@@ -35,8 +35,9 @@ export class GraphBuilder {
     return `${prefix}_${this.counter}`;
   }
 
-  input(name: string, dims: (number | string)[]): string {
-    this.inputs.push(valueInfo(name, dims));
+  /** A graph input; float32 unless `elemType` (a TensorDataType) says otherwise. */
+  input(name: string, dims: (number | string)[], elemType: number = TensorDataType.FLOAT): string {
+    this.inputs.push(valueInfo(name, dims, elemType));
     return name;
   }
 
