@@ -57,6 +57,7 @@ export function faceNumbers(f: FaceExplanation) {
     random: f.random,
     gradientSimilarity: f.gradientSimilarity,
     integratedCheck: f.integratedCheck,
+    halves: f.halves,
   };
 }
 

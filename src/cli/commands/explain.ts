@@ -28,12 +28,14 @@ export function registerExplain(program: Command): void {
     .option('--steps <n>', 'deletion / insertion steps', intArg('--steps'), EXPLAIN_DEFAULTS.steps)
     .option('--random-orders <n>', 'random pixel orders averaged for the reference curve', intArg('--random-orders'), EXPLAIN_DEFAULTS.randomOrders)
     .option('--ig-steps <n>', 'integrated-gradients steps', intArg('--ig-steps'), EXPLAIN_DEFAULTS.igSteps)
+    .option('--ig-baseline <mode>', `integrated-gradients baseline: ${FILL_MODES.join(' | ')} (blur: the face blurred with --blur-sigma)`, EXPLAIN_DEFAULTS.igBaseline)
     .option('--seed <seed>', 'seed of the random orders', EXPLAIN_DEFAULTS.seed)
     .option('--verify-summary <file>', 'summary.json of a `facelens verify` run of the same model: marks each layer\'s similarity against its threshold')
     .option('-o, --out <dir>', 'output folder', 'facelens-out/explain');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (images: string[], opts) => {
     if (!FILL_MODES.includes(opts.fill)) throw new UserError(`--fill must be ${FILL_MODES.join(' or ')} (got "${opts.fill}")`);
+    if (!FILL_MODES.includes(opts.igBaseline)) throw new UserError(`--ig-baseline must be ${FILL_MODES.join(' or ')} (got "${opts.igBaseline}")`);
     const blurSigma = Number(opts.blurSigma);
     if (!(blurSigma > 0.3 && blurSigma <= 100)) throw new UserError(`--blur-sigma must be a number in (0.3, 100] (got "${opts.blurSigma}")`);
     if (opts.only !== undefined && opts.only !== 'same' && opts.only !== 'different') throw new UserError(`--only must be same or different (got "${opts.only}")`);
@@ -65,6 +67,7 @@ export function registerExplain(program: Command): void {
       steps: opts.steps,
       randomOrders: opts.randomOrders,
       igSteps: opts.igSteps,
+      igBaseline: opts.igBaseline as FillMode,
       seed: opts.seed,
       thresholds,
       verifySummary: opts.verifySummary,
