@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { compareModels, type CompareResult } from '../../../src/analyses/compare/compare.js';
+import type { Dataset } from '../../../src/data/dataset.js';
+import { loadModel } from '../../../src/models/registry.js';
+import { HAVE_LFW, LFW_DIR, NO_DATA, tempDir } from '../../data/helpers.js';
+
+const skip = HAVE_LFW ? false : NO_DATA;
+
+/** The result without what legitimately differs between runs. */
+const comparable = (r: CompareResult) => ({ ...r, seconds: undefined, resumedItems: undefined });
+
+class Interrupt extends Error {}
+
+test('compare resumes an interrupted run from its checkpoint to the identical result; other parameters do not reuse it', { skip }, async () => {
+  const model = await loadModel('dlib-resnet');
+  const names = ['Abel_Pacheco/Abel_Pacheco_0001.jpg', 'Abel_Pacheco/Abel_Pacheco_0004.jpg', 'Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg', 'Akhmed_Zakayev/Akhmed_Zakayev_0003.jpg', 'Amber_Tamblyn/Amber_Tamblyn_0001.jpg', 'Amber_Tamblyn/Amber_Tamblyn_0002.jpg'];
+  const items = names.map((id) => ({ id, path: join(LFW_DIR, 'images', id) }));
+  const pairs = [
+    { a: names[0]!, b: names[1]!, same: true, fold: 0 },
+    { a: names[0]!, b: names[2]!, same: false, fold: 0 },
+    { a: names[2]!, b: names[3]!, same: true, fold: 1 },
+    { a: names[3]!, b: names[4]!, same: false, fold: 1 },
+  ];
+  const dataset: Dataset = { kind: 'lfw', root: LFW_DIR, items, pairs };
+  const { dir, cleanup } = await tempDir();
+  const checkpoint = join(dir, '.checkpoint');
+  // Flush (and checkpoint) after every chunk of 2 faces.
+  const opts = { models: [model], dataset, layers: ['res128,gap,embedding'], detect: false, cache: false, maxDims: 256, chunk: 2, flushRows: 2, checkpointSeconds: 0 };
+  try {
+    const whole = await compareModels(opts);
+    assert.equal(whole.resumedItems, 0);
+
+    // Interrupted right after the first checkpoint (items 0-1 done).
+    const seen: number[] = [];
+    await assert.rejects(
+      compareModels({
+        ...opts,
+        checkpoint,
+        onCheckpoint: (done) => {
+          seen.push(done);
+          throw new Interrupt('interrupted');
+        },
+      }),
+      Interrupt,
+    );
+    assert.deepEqual(seen, [2]);
+    assert.ok((await readdir(checkpoint)).includes('state.bin'), 'checkpoint written');
+
+    // A run with other parameters (another projection seed) ignores it: starts from scratch.
+    const other = await compareModels({ ...opts, seed: 'other', checkpoint, onCheckpoint: () => { throw new Interrupt('stop'); } }).catch((e: unknown) => e);
+    assert.ok(other instanceof Interrupt, 'the other run started (and was stopped at its own first checkpoint)');
+
+    // Interrupt the original again at its first checkpoint: the other run's checkpoint was not reused.
+    const again: number[] = [];
+    await assert.rejects(compareModels({ ...opts, checkpoint, onCheckpoint: (d) => { again.push(d); throw new Interrupt('x'); } }), Interrupt);
+    assert.deepEqual(again, [2], 'restarted from scratch (the stale checkpoint had another fingerprint)');
+
+    // Resume: starts after item 2, checkpoints at 4, ends identical to the uninterrupted run.
+    const later: number[] = [];
+    const resumed = await compareModels({ ...opts, checkpoint, onCheckpoint: (d) => void later.push(d) });
+    assert.equal(resumed.resumedItems, 2);
+    assert.deepEqual(later, [4]);
+    assert.deepEqual(comparable(resumed), comparable(whole));
+    await assert.rejects(readdir(checkpoint), 'checkpoint removed after the finished run');
+  } finally {
+    await cleanup();
+  }
+});
