@@ -1,6 +1,7 @@
 /** The explorer's browser entry: renders the page of the current hash route. */
 import { loadIndex } from './api.js';
 import { h, message } from './dom.js';
+import { explainListPage, explainPairPage } from './pages/explain.js';
 import { homePage } from './pages/home.js';
 import { layerPage } from './pages/layer.js';
 import { neuronPage } from './pages/neuron.js';
@@ -25,6 +26,10 @@ async function render(route: Route): Promise<{ page: HTMLElement; crumbs: HTMLEl
       return { page: await similarityPage(layerOf(route.layer), route.layer), crumbs: [layerCrumb(route.layer), h('span', {}, 'similarity')] };
     case 'probe':
       return { page: await probePage(index.probes.find((p) => p.name === route.probe), route.probe), crumbs: [h('span', {}, route.probe)] };
+    case 'explain':
+      return { page: await explainListPage(index.explain), crumbs: [h('span', {}, 'explain')] };
+    case 'explainPair':
+      return { page: await explainPairPage(index.explain, route.pair), crumbs: [h('a', { href: links.explain() }, 'explain'), h('span', {}, `pair ${route.pair}`)] };
     case 'unknown':
       return { page: h('div', {}, h('h1', {}, 'Not found'), message(`No page "${route.hash}".`, true)), crumbs: [] };
   }

@@ -5,6 +5,8 @@ export type Route =
   | { page: 'neuron'; layer: string; neuron: number; mode?: string }
   | { page: 'similarity'; layer: string }
   | { page: 'probe'; probe: string }
+  | { page: 'explain' }
+  | { page: 'explainPair'; pair: number }
   | { page: 'unknown'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -16,6 +18,8 @@ export function parseRoute(hash: string): Route {
     return { page: 'neuron', layer: parts[1], neuron: Number(parts[3]), ...(parts[4] ? { mode: parts[4] } : {}) };
   }
   if (parts[0] === 'probe' && parts.length === 2) return { page: 'probe', probe: parts[1] };
+  if (parts[0] === 'explain' && parts.length === 1) return { page: 'explain' };
+  if (parts[0] === 'explain' && parts.length === 2 && /^\d+$/.test(parts[1])) return { page: 'explainPair', pair: Number(parts[1]) };
   return { page: 'unknown', hash };
 }
 
@@ -26,4 +30,6 @@ export const links = {
   neuron: (layer: string, neuron: number, mode?: string) => `#/layer/${enc(layer)}/neuron/${neuron}${mode ? `/${enc(mode)}` : ''}`,
   similarity: (layer: string) => `#/layer/${enc(layer)}/similarity`,
   probe: (probe: string) => `#/probe/${enc(probe)}`,
+  explain: () => '#/explain',
+  explainPair: (k: number) => `#/explain/${k}`,
 };
