@@ -143,7 +143,7 @@ function curvesPlot(q: ExplainPairNumbers, face: 0 | 1, kind: 'deletion' | 'inse
   if (!first) return undefined;
   const series: Series[] = maps.map((m) => ({ name: `${title(m)} ${fmt(f.faithfulness![m]![kind].auc)}`, ys: f.faithfulness![m]![kind].similarity }));
   if (f.random) series.push({ name: `random ${fmt(f.random[kind].auc)}`, ys: f.random[kind].similarity, dashed: true, colour: '#000' });
-  return linePlot(first.fractions, series, { title: `Face ${face === 0 ? 'A' : 'B'}: ${kind} (AUC in the legend)`, xTitle: `fraction of pixels ${kind === 'deletion' ? 'removed' : 'restored'}`, yTitle: 'similarity', width: 600, height: 260 });
+  return linePlot(first.fractions, series, { title: `Face ${face === 0 ? 'A' : 'B'}: ${kind} (AUC in the legend)`, xTitle: `fraction of pixels ${kind === 'deletion' ? 'removed' : 'restored'}`, yTitle: 'similarity', width: 560, height: 260 });
 }
 
 export async function explainPairPage(summaryRel: string | undefined, k: number): Promise<HTMLElement> {
