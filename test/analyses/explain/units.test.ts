@@ -92,3 +92,20 @@ test('gradient maps: |g| summed over RGB, and g x (p - mean)', () => {
   assert.deepEqual([...m.gradient], [6, 1]);
   assert.deepEqual([...m.gradInput], [4, -5]);
 });
+
+test('region split: signed sums inside / outside rows, share of the positive sums, equals the positive-mass share for a non-negative map', async () => {
+  const { regionSplit, positiveMassShare } = await import('../../../src/analyses/explain/explain.js');
+  // 2 x 3 map, width 2: rows 0..1 inside.
+  const signed = [1, 2, -0.5, 0.5, -4, 1];
+  const r = regionSplit(signed, 2, 0, 2);
+  assert.ok(Math.abs(r.inside - 3) < 1e-12 && Math.abs(r.outside - -3) < 1e-12);
+  assert.equal(r.share, 1, 'the rest lowers the score: all the positive sum is inside');
+  assert.ok(Math.abs(r.positiveShare - 3.5 / 4.5) < 1e-12);
+  const lower = regionSplit(signed, 2, 2, 3);
+  assert.equal(lower.share, 0);
+  const pos = [1, 2, 3, 4, 5, 6];
+  const p = regionSplit(pos, 2, 0, 1);
+  assert.ok(Math.abs(p.share - 3 / 21) < 1e-12);
+  assert.equal(p.share, positiveMassShare(pos, 2, 0, 1));
+  assert.ok(Number.isNaN(regionSplit([-1, -1], 2, 0, 1).share), 'nothing raises the score: undefined');
+});
