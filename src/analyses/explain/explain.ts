@@ -13,9 +13,9 @@
  * similarity; per-pixel positive mass of a signed map instead measures how large its
  * high-frequency +/- pattern is, which mostly cancels within a region. On the synthetic pair
  * (B = A's upper half over another person's lower half; test/analyses/explain) integrated
- * gradients from the blurred face give the upper half +0.05..+0.10 and the lower half
+ * gradients from the blurred face give the upper half +0.045..+0.10 and the lower half
  * -0.07..0.00 of the similarity, while |gradient| (a sensitivity, not evidence) spreads
- * 0.39-0.59 of its mass on the upper half.
+ * 0.41-0.59 of its mass on the upper half (six constructions).
  *
  * Compute only: returns typed results; ./write.ts writes files.
  */

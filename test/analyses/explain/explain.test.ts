@@ -56,7 +56,7 @@ after(async () => {
 // regionSplit) = the map's signed sum over the upper half vs the lower half; for integrated
 // gradients these sums are the halves' contributions to s(B) - s(blurred B) (completeness).
 // Occlusion is also checked on per-pixel positive mass. |gradient| and gradient x input are
-// printed, not asserted: they measure sensitivity (0.39-0.59 of |gradient|'s mass on the upper
+// printed, not asserted: they measure sensitivity (0.41-0.59 of |gradient|'s mass on the upper
 // half over six constructions), not evidence.
 function halves(name: string, maps: Record<string, Float32Array>, width: number, height: number) {
   const split = Object.fromEntries(Object.entries(maps).map(([k, m]) => [k, regionSplit(m, width, 0, height / 2)]));
