@@ -78,4 +78,5 @@ export const EXPLAIN_MAP_TITLES: Record<string, string> = {
   gradient: '|gradient|',
   gradInput: 'gradient × input',
   integrated: 'integrated gradients',
+  layerCam: 'layer Grad-CAM',
 };

@@ -27,7 +27,7 @@ import { fillImage, gradientMaps, occlusionMap, partDrops, type FillMode, type P
 import type { PairScorer } from './scorer.js';
 import type { LayerThreshold } from './thresholds.js';
 
-export const MAP_NAMES = ['occlusion', 'gradient', 'gradInput', 'integrated'] as const;
+export const MAP_NAMES = ['occlusion', 'gradient', 'gradInput', 'integrated', 'layerCam'] as const;
 export type MapName = (typeof MAP_NAMES)[number];
 
 export interface ExplainOptions {
@@ -52,6 +52,8 @@ export interface ExplainOptions {
    * much of the attribution then explains "a face" rather than "this person").
    */
   igBaseline?: FillMode;
+  /** Probe layer of the similarity Grad-CAM (layer-cam.ts); default: the deepest spatial probe with >= 8 x 8 cells. */
+  camLayer?: string;
   /** Per-layer thresholds (from a verify summary). */
   thresholds?: Map<string, LayerThreshold>;
 }
@@ -83,6 +85,8 @@ export interface FaceExplanation {
   gradientSimilarity: number;
   /** Integrated gradients' completeness check: sum of attributions vs s(face) - s(baseline). */
   integratedCheck: { attributionSum: number; similarityGap: number };
+  /** The Grad-CAM layer, or why there is no CAM (its map is then all zeros). */
+  cam: { layer: string | null; error?: string };
   /** Each map split into the upper and lower half of the face (regionSplit). */
   halves: Record<MapName, RegionSplit>;
 }
@@ -113,7 +117,17 @@ function meanCurve(curves: Curve[]): Curve {
   return { fractions, similarity, auc: trapezoidAuc(similarity) };
 }
 
-async function explainFace(scorer: PairScorer, face: ExplainFace, ref: Float32Array, base: number, o: Required<Omit<ExplainOptions, 'thresholds'>>): Promise<FaceExplanation> {
+async function camMap(scorer: PairScorer, face: ExplainFace, ref: Float32Array, layer: string | undefined): Promise<{ map: Float32Array; cam: FaceExplanation['cam'] }> {
+  const zeros = new Float32Array(face.face.width * face.face.height);
+  if (!layer) return { map: zeros, cam: { layer: null, error: 'no spatial probe layer with at least 8 x 8 cells' } };
+  try {
+    return { map: await scorer.layerCam(face.face, ref, layer), cam: { layer } };
+  } catch (e) {
+    return { map: zeros, cam: { layer, error: (e as Error).message } };
+  }
+}
+
+async function explainFace(scorer: PairScorer, face: ExplainFace, ref: Float32Array, base: number, o: Required<Omit<ExplainOptions, 'thresholds' | 'camLayer'>> & { camLayer?: string }): Promise<FaceExplanation> {
   const fill = await fillImage(face.face, o.fill, o.blurSigma);
   const occ = await occlusionMap(scorer, face.face, ref, base, fill, { patch: o.patch, stride: o.stride });
   const g = await scorer.gradient(face.face, ref);
@@ -122,7 +136,8 @@ async function explainFace(scorer: PairScorer, face: ExplainFace, ref: Float32Ar
   const ig = await scorer.integratedGradients(face.face, igBase, ref, o.igSteps);
   const integrated = new Float32Array(occ.map.length);
   for (let i = 0; i < integrated.length; i++) integrated[i] = ig.attribution[i * 3]! + ig.attribution[i * 3 + 1]! + ig.attribution[i * 3 + 2]!;
-  const maps: Record<MapName, Float32Array> = { occlusion: occ.map, gradient: gm.gradient, gradInput: gm.gradInput, integrated };
+  const cam = await camMap(scorer, face, ref, o.camLayer);
+  const maps: Record<MapName, Float32Array> = { occlusion: occ.map, gradient: gm.gradient, gradInput: gm.gradInput, integrated, layerCam: cam.map };
   const faithfulness = {} as Record<MapName, Faithfulness>;
   for (const name of MAP_NAMES) faithfulness[name] = await deletionInsertion(scorer, face.face, fill, ref, orderFromMap(maps[name]), o.steps);
   const rnd: Faithfulness[] = [];
@@ -143,12 +158,13 @@ async function explainFace(scorer: PairScorer, face: ExplainFace, ref: Float32Ar
     },
     gradientSimilarity: g.similarity,
     integratedCheck: { attributionSum: ig.attributionSum, similarityGap: ig.similarityGap },
+    cam: cam.cam,
     halves: Object.fromEntries(MAP_NAMES.map((m) => [m, regionSplit(maps[m], face.face.width, 0, face.face.height >> 1)])) as Record<MapName, RegionSplit>,
   };
 }
 
-export function resolveExplainOptions(opts: ExplainOptions): Required<Omit<ExplainOptions, 'thresholds'>> {
-  const o = { ...EXPLAIN_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && k !== 'thresholds')) } as Required<Omit<ExplainOptions, 'thresholds'>>;
+export function resolveExplainOptions(opts: ExplainOptions): Required<Omit<ExplainOptions, 'thresholds' | 'camLayer'>> & { camLayer?: string } {
+  const o = { ...EXPLAIN_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && k !== 'thresholds')) } as Required<Omit<ExplainOptions, 'thresholds' | 'camLayer'>> & { camLayer?: string };
   if (!(Number.isInteger(o.steps) && o.steps >= 1)) throw new RangeError(`steps must be a positive integer (got ${o.steps})`);
   if (!(Number.isInteger(o.randomOrders) && o.randomOrders >= 1)) throw new RangeError(`random orders must be a positive integer (got ${o.randomOrders})`);
   if (!(Number.isInteger(o.igSteps) && o.igSteps >= 1)) throw new RangeError(`integrated-gradients steps must be a positive integer (got ${o.igSteps})`);
@@ -159,6 +175,7 @@ export function resolveExplainOptions(opts: ExplainOptions): Required<Omit<Expla
 
 export async function explainPair(scorer: PairScorer, a: ExplainFace, b: ExplainFace, opts: ExplainOptions = {}): Promise<PairExplanation> {
   const o = resolveExplainOptions(opts);
+  o.camLayer ??= await scorer.defaultCamLayer();
   const { width, height } = a.face;
   const all = await scorer.allLayers([a.face, b.face]);
   const profile: ProfileEntry[] = scorer.model.probes.map((p) => {

@@ -59,6 +59,8 @@ export async function runExplain(opts: ExplainRunOptions): Promise<ExplainRunRes
     gradInput: 'sum over RGB of ds/dp (p - mean): baseline = the model preprocessing mean colour',
     integrated: `integrated gradients (Sundararajan et al. 2017) from ${o.igBaseline === 'grey' ? 'a grey (128) image' : `the face blurred (Gaussian sigma ${o.blurSigma} px)`}, ${o.igSteps} midpoint steps, summed over RGB (signed)`,
     igBaseline: o.igBaseline,
+    layerCam: `similarity Grad-CAM: sum over channels of ds/dA x A at probe layer ${opts.camLayer ?? 'auto (the deepest spatial probe with >= 8x8 cells)'}, bilinearly resized to the input; positive part in overlays and positiveShare`,
+    camLayer: opts.camLayer ?? null,
     halves: `per face and map, the upper half (rows 0..H/2) vs the lower half: ${REGION_MASS}`,
     parts: `squares of side round(${o.partScale} x inter-ocular distance) on the landmark centres (as correspondence), filled from the fill image; faces without detected landmarks have none`,
     faithfulness: `deletion / insertion (pixels in map order, highest first, ties by index; replaced by / restored from the fill image), ${o.steps + 1} points, trapezoid AUC over the fraction; random reference = ${o.randomOrders} seeded order(s) seedrandom("${o.seed}/random<k>"), mean curve`,

@@ -31,6 +31,7 @@ export const MAP_TITLES: Record<MapName, string> = {
   gradient: '|gradient|',
   gradInput: 'gradient x input',
   integrated: 'integrated grad.',
+  layerCam: 'layer Grad-CAM',
 };
 
 /** The map's positive part over the face: alpha = 0.65 x value / p99, viridis-like colours. */
@@ -57,6 +58,7 @@ export function faceNumbers(f: FaceExplanation) {
     random: f.random,
     gradientSimilarity: f.gradientSimilarity,
     integratedCheck: f.integratedCheck,
+    cam: f.cam,
     halves: f.halves,
   };
 }

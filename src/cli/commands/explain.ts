@@ -29,6 +29,7 @@ export function registerExplain(program: Command): void {
     .option('--random-orders <n>', 'random pixel orders averaged for the reference curve', intArg('--random-orders'), EXPLAIN_DEFAULTS.randomOrders)
     .option('--ig-steps <n>', 'integrated-gradients steps', intArg('--ig-steps'), EXPLAIN_DEFAULTS.igSteps)
     .option('--ig-baseline <mode>', `integrated-gradients baseline: ${FILL_MODES.join(' | ')} (blur: the face blurred with --blur-sigma)`, EXPLAIN_DEFAULTS.igBaseline)
+    .option('--cam-layer <name>', 'probe layer of the similarity Grad-CAM map (default: the deepest spatial probe with at least 8x8 cells)')
     .option('--seed <seed>', 'seed of the random orders', EXPLAIN_DEFAULTS.seed)
     .option('--verify-summary <file>', 'summary.json of a `facelens verify` run of the same model: marks each layer\'s similarity against its threshold')
     .option('-o, --out <dir>', 'output folder', 'facelens-out/explain');
@@ -52,6 +53,7 @@ export function registerExplain(program: Command): void {
     }
     const model = await modelFromOptions(opts);
     findProbe(model, opts.layer);
+    if (opts.camLayer !== undefined) findProbe(model, opts.camLayer);
     if (opts.patch > Math.min(model.inputSize.width, model.inputSize.height)) throw new UserError(`--patch ${opts.patch} is larger than the ${model.inputSize.width} px input`);
     const thresholds = opts.verifySummary ? await readVerifyThresholds(opts.verifySummary, model.name) : undefined;
     const bars = progressBars();
@@ -68,6 +70,7 @@ export function registerExplain(program: Command): void {
       randomOrders: opts.randomOrders,
       igSteps: opts.igSteps,
       igBaseline: opts.igBaseline as FillMode,
+      camLayer: opts.camLayer,
       seed: opts.seed,
       thresholds,
       verifySummary: opts.verifySummary,

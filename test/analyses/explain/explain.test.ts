@@ -66,14 +66,15 @@ function halves(name: string, maps: Record<string, Float32Array>, width: number,
 }
 
 function assertUpper(name: string, split: Record<string, ReturnType<typeof regionSplit>>) {
-  const occ = split.occlusion!, ig = split.integrated!;
+  const occ = split.occlusion!, ig = split.integrated!, cam = split.layerCam!;
+  assert.ok(cam.positiveShare > 0.65, `${name}: layer Grad-CAM per-cell positive upper share ${cam.positiveShare}`);
   assert.ok(occ.positiveShare > 0.7, `${name}: occlusion per-pixel positive upper share ${occ.positiveShare}`);
   assert.ok(occ.share > 0.7, `${name}: occlusion upper share ${occ.share}`);
   assert.ok(ig.inside > 0 && ig.inside > ig.outside, `${name}: integrated gradients upper ${ig.inside} vs lower ${ig.outside}`);
   assert.ok(ig.share > 0.75, `${name}: integrated gradients upper share ${ig.share}`);
 }
 
-test('synthetic pair (B = A upper half + another face lower half): occlusion and integrated-gradients mass of B sits on its upper half', { skip }, () => {
+test('synthetic pair (B = A upper half + another face lower half): occlusion, integrated-gradients and layer Grad-CAM mass of B sits on its upper half', { skip }, () => {
   const mb = first.faces[1].maps;
   console.log(`similarity ${first.similarity.toFixed(4)}`);
   const split = halves('construction 1 (Abel_Pacheco / Akhmed_Zakayev)', mb, first.width, first.height);
@@ -100,7 +101,10 @@ test('a second synthetic construction (other people): the same holds', { skip },
   const ig = await scorer.integratedGradients(fb, blur, ref, 16);
   const integrated = new Float32Array(fb.width * fb.height);
   for (let i = 0; i < integrated.length; i++) integrated[i] = ig.attribution[i * 3]! + ig.attribution[i * 3 + 1]! + ig.attribution[i * 3 + 2]!;
-  const split = halves(`construction 2 (Abdul_Rahman / Portia_de_Rossi), similarity ${base!.toFixed(4)}`, { occlusion: occ.map, integrated }, fb.width, fb.height);
+  const camLayer = await scorer.defaultCamLayer();
+  assert.equal(camLayer, 'res128', 'the deepest dlib probe with >= 8x8 cells');
+  const layerCam = await scorer.layerCam(fb, ref, camLayer!);
+  const split = halves(`construction 2 (Abdul_Rahman / Portia_de_Rossi), similarity ${base!.toFixed(4)}`, { occlusion: occ.map, integrated, layerCam }, fb.width, fb.height);
   assertUpper('construction 2', split);
   // Completeness: the two halves add up to s(B) - s(blurred B), up to the 16-step midpoint rule.
   assert.ok(Math.abs(split.integrated!.inside + split.integrated!.outside - ig.similarityGap) < 0.5 * Math.abs(ig.similarityGap) + 0.01);
@@ -128,7 +132,7 @@ test('maps and curves are deterministic', { skip }, async () => {
   const first = await explainPair(scorer, a, b, cheap);
   const again = await explainPair(scorer, a, b, cheap);
   for (const k of [0, 1] as const) {
-    for (const m of ['occlusion', 'gradient', 'gradInput', 'integrated'] as const) {
+    for (const m of ['occlusion', 'gradient', 'gradInput', 'integrated', 'layerCam'] as const) {
       assert.deepEqual(again.faces[k].maps[m], first.faces[k].maps[m], `${m} of face ${k}`);
       assert.deepEqual(again.faces[k].faithfulness[m], first.faces[k].faithfulness[m]);
     }
@@ -143,7 +147,8 @@ test('profile, parts-free faces and faithfulness curves are well formed', { skip
   assert.ok(Math.abs(emb.similarity - first.similarity) < 1e-12);
   const f = first.faces[1];
   assert.equal(f.parts, undefined, 'no landmarks -> no part summary');
-  for (const m of ['occlusion', 'gradient', 'gradInput', 'integrated', 'random'] as const) {
+  assert.deepEqual(f.cam, { layer: 'res128' });
+  for (const m of ['occlusion', 'gradient', 'gradInput', 'integrated', 'layerCam', 'random'] as const) {
     const c = m === 'random' ? f.random : f.faithfulness[m];
     assert.equal(c.deletion.similarity.length, 11);
     assert.ok(Math.abs(c.deletion.similarity[0]! - first.similarity) < 1e-5, 'deletion starts at the pair similarity');
