@@ -109,3 +109,16 @@ test('region split: signed sums inside / outside rows, share of the positive sum
   assert.equal(p.share, positiveMassShare(pos, 2, 0, 1));
   assert.ok(Number.isNaN(regionSplit([-1, -1], 2, 0, 1).share), 'nothing raises the score: undefined');
 });
+
+test('CAM resize: constant grids stay constant, cell centres keep their values, values stay within the grid range', async () => {
+  const { resizeBilinear } = await import('../../../src/analyses/explain/layer-cam.js');
+  assert.ok(resizeBilinear([2, 2, 2, 2], 2, 2, 6, 6).every((v) => v === 2));
+  // 2 x 2 cells over 8 x 8 pixels: cell (0, 0) is centred between pixels 1 and 2; the corner pixels take the corner cells.
+  const g = [0, 1, 2, 3];
+  const r = resizeBilinear(g, 2, 2, 8, 8);
+  assert.equal(r[0], 0);
+  assert.equal(r[63], 3);
+  assert.ok(r.every((v) => v >= 0 && v <= 3));
+  // Upper rows keep the upper cells' mean: rows 0..1 are the top cells exactly (clamped).
+  assert.ok(Math.abs(r[0 * 8 + 7]! - 1) < 1e-6 && Math.abs(r[1 * 8 + 7]! - 1) < 1e-6);
+});
