@@ -69,3 +69,30 @@ test('compare resumes an interrupted run from its checkpoint to the identical re
     await cleanup();
   }
 });
+
+test('checkpoint files: round trip of the statistics and pair features; a damaged or foreign checkpoint is dropped, not fatal', async () => {
+  const { CompareCheckpoint } = await import('../../../src/analyses/compare/checkpoint.js');
+  const { writeFile } = await import('node:fs/promises');
+  const { dir, cleanup } = await tempDir();
+  try {
+    const cp = new CompareCheckpoint(join(dir, 'ck'), 'key-1');
+    const acc = { count: 7, arrays: [Float64Array.of(1.5, -2, 1e-300), Float64Array.of(Math.PI)] };
+    const kept = new Map([['a', [Float32Array.of(1, 2), Float32Array.of(3)]]]);
+    await cp.save({ done: 4, acc, undetected: [{ id: 'u', path: 'u.jpg', reason: 'no face' }], unreadable: [], kept });
+    kept.set('b', [Float32Array.of(5, 6), Float32Array.of(7)]);
+    await cp.save({ done: 8, acc, undetected: [], unreadable: [], kept });
+    const back = await new CompareCheckpoint(join(dir, 'ck'), 'key-1').load();
+    assert.ok(back);
+    assert.equal(back.done, 8);
+    assert.deepEqual(back.acc, acc);
+    assert.deepEqual([...back.kept.entries()], [...kept.entries()]);
+    assert.deepEqual((await readdir(join(dir, 'ck'))).sort(), ['kept-0000.bin', 'kept-0001.bin', 'state.bin'], 'one chunk per save with new features');
+    assert.equal(await new CompareCheckpoint(join(dir, 'ck'), 'key-2').load(), undefined, 'another fingerprint');
+    await assert.rejects(readdir(join(dir, 'ck')), 'and it was removed');
+    await cp.save({ done: 4, acc, undetected: [], unreadable: [], kept });
+    await writeFile(join(dir, 'ck', 'state.bin'), 'FLCK garbage');
+    assert.equal(await new CompareCheckpoint(join(dir, 'ck'), 'key-1').load(), undefined, 'damaged');
+  } finally {
+    await cleanup();
+  }
+});
