@@ -25,6 +25,8 @@ export interface ExplainFaceNumbers {
   random?: { deletion: ExplainCurve; insertion: ExplainCurve };
   integratedCheck?: { attributionSum: number; similarityGap: number };
   halves?: Record<string, ExplainRegionSplit>;
+  /** The Grad-CAM layer, or why there is no CAM. */
+  cam?: { layer: string | null; error?: string };
 }
 
 export interface ExplainProfileEntry {

@@ -26,6 +26,7 @@ export async function explainSection(res: Results, assets: Assets): Promise<Sect
   const base = { id: 'explain', title: 'Explain: why do two faces match?', paper: 'beyond the paper: attribution of the pair similarity' };
   const pairs = Array.isArray(s.pairs) ? s.pairs : [];
   const p = s.parameters ?? {};
+  const camLayer = typeof p.camLayer === 'string' ? p.camLayer : pairs[0]?.faces?.[0]?.cam?.layer;
   const links: [string, string][] = [['summary.json', 'explain/summary.json'], ['faithfulness.csv', 'explain/faithfulness.csv'], ['explorer page', explorer.explain()]];
   if (pairs.length === 0) return { ...base, status: 'absent', reason: `explain/summary.json lists no explained pair${s.skipped?.length ? ` (${s.skipped.length} skipped)` : ''}`, links };
   const agg = Array.isArray(s.aggregate) ? s.aggregate : [];
@@ -84,7 +85,7 @@ export async function explainSection(res: Results, assets: Assets): Promise<Sect
   return {
     ...base,
     status: 'ok',
-    what: `${pairs.length} pair(s) explained with ${p.model ?? 'the model'} at layer ${p.layer ?? 'embedding'}: for the cosine similarity s of the two faces, maps over each face (the other held fixed) of where s comes from: occlusion (similarity drop under a sliding ${p.fill ? String(p.fill).split(' ')[0] : ''} patch), |gradient|, gradient × input, integrated gradients (from the ${p.igBaseline === 'grey' ? 'grey image' : 'blurred face'}) and a similarity Grad-CAM (gradient × activation at ${typeof p.camLayer === 'string' ? p.camLayer : 'a mid-level layer'}).`,
+    what: `${pairs.length} pair(s) explained with ${p.model ?? 'the model'} at layer ${p.layer ?? 'embedding'}: for the cosine similarity s of the two faces, maps over each face (the other held fixed) of where s comes from: occlusion (similarity drop under a sliding ${p.fill ? String(p.fill).split(' ')[0] : ''} patch), |gradient|, gradient × input, integrated gradients (from the ${p.igBaseline === 'grey' ? 'grey image' : 'blurred face'}) and a similarity Grad-CAM (gradient × activation at ${camLayer ?? 'a mid-level layer'}).`,
     howToRead:
       'Faithfulness: deleting pixels in a map\'s order (most important first) should make s fall faster than a random order does, so a faithful map has a LOWER deletion AUC than random and a HIGHER insertion AUC. Upper-half share: of the integrated-gradients attribution that raises s, the part on the upper half of the face (eyes, brows); the halves\' signed sums add up to s(face) − s(baseline).',
     reading: `${best ? `lowest mean deletion AUC: ${title(best.map)} ${num(best.deletionAuc, 3)} vs random ${num(best.randomDeletionAuc, 3)} (below random on ${best.deletionBelowRandom}/${best.faces} faces)` : 'no faithfulness aggregate'}${upper.length ? `; integrated-gradients evidence on the upper half: mean share ${num(mean(upper), 2)} over ${upper.length} faces` : ''}.`,
