@@ -80,6 +80,8 @@ export function registerExplain(program: Command): void {
     bars.stop();
     info(`${r.pairs.length} pair(s) explained (${r.resumed} resumed), ${r.skipped.length} skipped; ${r.undetected.length} image(s) without a detected face (centre-cropped, no part summary)`);
     for (const s of r.skipped.slice(0, 5)) info(`  skipped ${s.pair}: ${s.reason}`);
+    const camError = r.pairs.flatMap((p) => p.faces).find((f) => f.cam?.error)?.cam;
+    if (camError) info(`no layer Grad-CAM (${camError.layer ?? 'no layer'}): ${camError.error}; its map is all zeros and left out of the faithfulness table`);
     info(`time: ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
     result(`${'map'.padEnd(12)}${'deletion AUC'.padStart(14)}${'random'.padStart(10)}${'below'.padStart(8)}${'insertion'.padStart(11)}${'random'.padStart(10)}${'above'.padStart(8)}`);
     for (const g of r.aggregate) {
