@@ -53,6 +53,8 @@ export interface ResultsIndex {
   sweep?: string;
   layers: LayerEntry[];
   probes: ProbeEntry[];
+  /** explain/summary.json of a `facelens explain --out RESULTS/explain` run (schema: ./explain.ts). */
+  explain?: string;
 }
 
 /** GET /api/sweep/layers: the swept layers (every neuron of these has a page). */

@@ -149,10 +149,11 @@ export async function buildResultsIndex(root: string): Promise<ResultsIndex> {
   const report = await has('index.html');
   const run = await has('run.json');
   const sweep = await has('sweep/manifest.json');
-  return { format: INDEX_FORMAT, name: path.basename(root), ...(report ? { report } : {}), ...(run ? { run } : {}), ...(sweep ? { sweep } : {}), layers, probes };
+  const explain = await has('explain/summary.json');
+  return { format: INDEX_FORMAT, name: path.basename(root), ...(report ? { report } : {}), ...(run ? { run } : {}), ...(sweep ? { sweep } : {}), layers, probes, ...(explain ? { explain } : {}) };
 }
 
 /** True when the index has something the explorer can show. */
 export function hasResults(index: ResultsIndex): boolean {
-  return index.layers.length > 0 || index.probes.length > 0 || index.report !== undefined || index.sweep !== undefined;
+  return index.layers.length > 0 || index.probes.length > 0 || index.report !== undefined || index.sweep !== undefined || index.explain !== undefined;
 }

@@ -156,6 +156,35 @@ export class CkaAccumulator {
     return this.count;
   }
 
+  /**
+   * The accumulated statistics, for a checkpoint: the face count and every float64 array in a
+   * fixed order (column sums, traces, then per block: cross product, sum |x|^2|y|^2, v, w).
+   * The arrays are the accumulator's own (not copies): write them before the next `add`.
+   */
+  snapshot(): { count: number; arrays: Float64Array[] } {
+    const arrays: Float64Array[] = [...this.sums, this.traces];
+    for (const [key, block] of this.cross) {
+      const e = this.extra.get(key)!;
+      arrays.push(block, Float64Array.of(e.d), e.v, e.w);
+    }
+    return { count: this.count, arrays };
+  }
+
+  /** Restores a `snapshot` of an accumulator built with the same dims and blocks. */
+  restore(state: { count: number; arrays: Float64Array[] }): void {
+    const mine = this.snapshot().arrays;
+    if (state.arrays.length !== mine.length || state.arrays.some((a, i) => a.length !== mine[i]!.length)) {
+      throw new RangeError('CKA restore: the snapshot is of an accumulator with other dimensions or blocks');
+    }
+    mine.forEach((a, i) => a.set(state.arrays[i]!));
+    let k = this.sums.length + 1;
+    for (const e of this.extra.values()) {
+      e.d = state.arrays[k + 1]![0]!;
+      k += 4;
+    }
+    this.count = state.count;
+  }
+
   /** Adds `rows` faces: `slots[p]` is rows x dims[p], row-major. */
   add(slots: readonly Float32Array[], rows: number): void {
     this.addSums(slots, rows);

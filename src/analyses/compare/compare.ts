@@ -17,6 +17,8 @@ import { layerFeatures } from '../features.js';
 import { pairCosine } from '../metrics/cosine.js';
 import { kFoldVerification, rocAuc } from '../metrics/verification.js';
 import { collectFaces, stageTimer } from '../probes/shared.js';
+import { createHash } from 'node:crypto';
+import { CompareCheckpoint, fingerprint } from './checkpoint.js';
 import { CkaAccumulator, type CkaBlock } from './cka.js';
 import { OrtGemm } from './gemm.js';
 import { reducerFor, type LayerReducer, type Reduction } from './reduce.js';
@@ -42,6 +44,16 @@ export interface CompareOptions {
   /** Faces buffered before a cross-product update (default 256). */
   flushRows?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Folder of resume checkpoints (checkpoint.ts): the streamed state is saved there after an
+   * accumulator flush (at most every `checkpointSeconds`), a run with the same parameters picks
+   * it up, and it is removed when the run completes. Absent: no checkpoints.
+   */
+  checkpoint?: string;
+  /** Minimum seconds between checkpoints (default 30; 0 = after every flush). */
+  checkpointSeconds?: number;
+  /** Called after each checkpoint with the items it holds (tests use it to interrupt a run). */
+  onCheckpoint?: (done: number) => void | Promise<void>;
 }
 
 export interface CompareLayerInfo {
@@ -75,6 +87,8 @@ export interface CompareResult {
   verification?: { pairs: number; folds: number; layers: CompareVerification[] };
   /** float64 values the accumulator held. */
   accumulatorEntries: number;
+  /** Items a resumed run took from its checkpoint (0: started from scratch). */
+  resumedItems: number;
   seconds: Record<string, number>;
 }
 
@@ -154,8 +168,31 @@ export async function compareModels(opts: CompareOptions): Promise<CompareResult
   const undetected = new Map<string, SkippedItem>();
   const unreadable = new Map<string, SkippedItem>();
   let done = 0;
+  let resumedItems = 0;
+  let checkpoint: CompareCheckpoint | undefined;
+  let lastSave = Date.now();
+  let flushedDone = 0;
+  if (opts.checkpoint) {
+    checkpoint = new CompareCheckpoint(opts.checkpoint, fingerprint(checkpointParameters(opts, slots, { method, maxDims, seed, chunk, flushRows })));
+    const prev = await checkpoint.load();
+    if (prev) {
+      acc.restore(prev.acc);
+      for (const s of prev.undetected) undetected.set(s.id, s);
+      for (const s of prev.unreadable) unreadable.set(s.id, s);
+      for (const [id, f] of prev.kept) kept.set(id, f);
+      done = resumedItems = flushedDone = prev.done;
+      opts.onProgress?.(done, items.length);
+    }
+  }
+  const save = async (force: boolean) => {
+    if (!checkpoint || flushedDone >= items.length) return;
+    if (!force && Date.now() - lastSave < (opts.checkpointSeconds ?? 30) * 1000) return;
+    await checkpoint.save({ done: flushedDone, acc: acc.snapshot(), undetected: [...undetected.values()], unreadable: [...unreadable.values()], kept });
+    lastSave = Date.now();
+    await opts.onCheckpoint?.(flushedDone);
+  };
   try {
-    for (let start = 0; start < items.length; start += chunk) {
+    for (let start = done; start < items.length; start += chunk) {
       const part: DatasetItem[] = items.slice(start, start + chunk);
       const collected: Map<string, RgbImage>[] = [];
       for (const m of models) {
@@ -179,21 +216,27 @@ export async function compareModels(opts: CompareOptions): Promise<CompareResult
         timer.lap('features');
         pending.push(reduced);
         pendingRows += ids.length;
-        if (pendingRows >= flushRows) await flush();
         ids.forEach((id, r) => {
           if (pairIds.has(id)) kept.set(id, reduced.map((x, i) => x.slice(r * slots[i]!.reducer.outDims, (r + 1) * slots[i]!.reducer.outDims)));
         });
         timer.lap('cka');
       }
       done += part.length;
+      if (pendingRows >= flushRows) {
+        await flush();
+        flushedDone = done;
+        await save(false);
+      }
       opts.onProgress?.(done, items.length);
     }
     await flush();
+    flushedDone = done;
     timer.lap('cka');
   } finally {
     for (const e of engines) await e.release();
     await gemm?.release();
   }
+  await checkpoint?.clear();
   if (acc.n < 2) throw new UserError(`compare: only ${acc.n} usable face(s) (${unreadable.size} unreadable)`);
 
   const info = (i: number): CompareLayerInfo => {
@@ -237,6 +280,25 @@ export async function compareModels(opts: CompareOptions): Promise<CompareResult
     unreadable: [...unreadable.values()],
     ...(verification ? { verification } : {}),
     accumulatorEntries: acc.entries,
+    resumedItems,
     seconds: timer.seconds(),
+  };
+}
+
+/**
+ * Everything that changes a compare result, down to the float64 summation order (chunk and flush
+ * sizes, batch): a checkpoint is reused only by a run with the same fingerprint of these.
+ */
+function checkpointParameters(opts: CompareOptions, slots: Slot[], o: { method: string; maxDims: number; seed: string; chunk: number; flushRows: number }) {
+  return {
+    format: 'compare/1',
+    models: opts.models.map((m) => ({ name: m.name, onnx: createHash('sha256').update(m.onnx).digest('hex'), preprocessing: m.preprocessing, alignment: m.alignment })),
+    slots: slots.map((s) => ({ model: s.model, layer: s.layer.name, reduction: s.reducer.method, dims: s.reducer.outDims })),
+    items: createHash('sha256').update(JSON.stringify(opts.dataset.items.map((it) => [it.id, it.path]))).digest('hex'),
+    pairs: createHash('sha256').update(JSON.stringify(opts.dataset.pairs ?? [])).digest('hex'),
+    ...o,
+    batch: opts.batch ?? null,
+    detect: opts.detect !== false,
+    gemm: opts.gemm ?? 'ort',
   };
 }

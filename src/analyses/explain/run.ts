@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../../io/json.js';
 import type { FaceModel } from '../../models/face-model.js';
 import { collectFaces, csvText, stageTimer, type ProbeFace } from '../probes/shared.js';
 import { jsonSafe } from '../../results/summary.js';
-import { explainPair, MAP_NAMES, resolveExplainOptions, type ExplainOptions } from './explain.js';
+import { explainPair, MAP_NAMES, REGION_MASS, resolveExplainOptions, type ExplainOptions } from './explain.js';
 import type { ExplainPairSpec } from './pairs.js';
 import { PairScorer } from './scorer.js';
 import type { LayerThreshold } from './thresholds.js';
@@ -57,7 +57,11 @@ export async function runExplain(opts: ExplainRunOptions): Promise<ExplainRunRes
     occlusion: 'patch positions 0, stride, ... plus size - patch; a pixel = mean similarity drop over the patches covering it',
     gradient: 'sum over RGB of |ds/dp|, p = pixel values 0..255, through the ORT backward graph with upstream (b^ - s a^)/|a|',
     gradInput: 'sum over RGB of ds/dp (p - mean): baseline = the model preprocessing mean colour',
-    integrated: `integrated gradients from the fill image, ${o.igSteps} midpoint steps`,
+    integrated: `integrated gradients (Sundararajan et al. 2017) from ${o.igBaseline === 'grey' ? 'a grey (128) image' : `the face blurred (Gaussian sigma ${o.blurSigma} px)`}, ${o.igSteps} midpoint steps, summed over RGB (signed)`,
+    igBaseline: o.igBaseline,
+    layerCam: `similarity Grad-CAM: sum over channels of ds/dA x A at probe layer ${opts.camLayer ?? 'auto (the deepest spatial probe with >= 8x8 cells)'}, bilinearly resized to the input; positive part in overlays and positiveShare`,
+    camLayer: opts.camLayer ?? null,
+    halves: `per face and map, the upper half (rows 0..H/2) vs the lower half: ${REGION_MASS}`,
     parts: `squares of side round(${o.partScale} x inter-ocular distance) on the landmark centres (as correspondence), filled from the fill image; faces without detected landmarks have none`,
     faithfulness: `deletion / insertion (pixels in map order, highest first, ties by index; replaced by / restored from the fill image), ${o.steps + 1} points, trapezoid AUC over the fraction; random reference = ${o.randomOrders} seeded order(s) seedrandom("${o.seed}/random<k>"), mean curve`,
     steps: o.steps,

@@ -16,6 +16,7 @@ import { OrtEngine } from '../../engine/ort/engine.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
 import { toInputBatch } from '../../models/preprocess.js';
 import { cosineSimilarity } from '../metrics/cosine.js';
+import { defaultCamLayer, LayerCam } from './layer-cam.js';
 
 export interface FaceGradient {
   /** ds/dp per pixel and RGB channel, H x W x 3 interleaved (pixel values on the 0..255 scale). */
@@ -28,6 +29,8 @@ export interface FaceGradient {
 
 export class PairScorer {
   private grad?: Promise<GradientEngine>;
+  private readonly cams = new Map<string, Promise<LayerCam>>();
+  private camDefault?: Promise<string | undefined>;
 
   private constructor(
     readonly model: FaceModel,
@@ -151,7 +154,27 @@ export class PairScorer {
     return { attribution, similarityGap: s1! - s0!, attributionSum: sum };
   }
 
+  /** The default similarity Grad-CAM layer of the model (layer-cam.ts), computed once. */
+  defaultCamLayer(): Promise<string | undefined> {
+    this.camDefault ??= defaultCamLayer(this.model);
+    return this.camDefault;
+  }
+
+  /** Similarity Grad-CAM of s = cos(f(face), ref) at probe layer `layer` (layer-cam.ts), H x W. */
+  async layerCam(face: RgbImage, ref: Float32Array, layer: string): Promise<Float32Array> {
+    let c = this.cams.get(layer);
+    if (!c) {
+      c = LayerCam.create(this.model, layer, this.layer);
+      this.cams.set(layer, c);
+    }
+    const cam = await c;
+    const f = (await this.features([face]))[0]!;
+    return cam.map(toInputBatch(this.model, [face]), cosineUpstream(f, ref));
+  }
+
   async release(): Promise<void> {
+    for (const c of this.cams.values()) await (await c.catch(() => undefined))?.release();
+    this.cams.clear();
     await this.engine.release();
     if (this.grad) await (await this.grad).release();
   }

@@ -31,6 +31,7 @@ export const MAP_TITLES: Record<MapName, string> = {
   gradient: '|gradient|',
   gradInput: 'gradient x input',
   integrated: 'integrated grad.',
+  layerCam: 'layer Grad-CAM',
 };
 
 /** The map's positive part over the face: alpha = 0.65 x value / p99, viridis-like colours. */
@@ -57,6 +58,8 @@ export function faceNumbers(f: FaceExplanation) {
     random: f.random,
     gradientSimilarity: f.gradientSimilarity,
     integratedCheck: f.integratedCheck,
+    cam: f.cam,
+    halves: f.halves,
   };
 }
 
@@ -110,7 +113,7 @@ export async function writePair(dir: string, p: PairExplanation, faces: [RgbImag
 
 export interface FaithfulnessAggregate {
   map: MapName;
-  /** Over all explained faces (2 per pair). */
+  /** Over all explained faces (2 per pair; for layerCam those with a CAM). */
   faces: number;
   deletionAuc: number;
   randomDeletionAuc: number;
@@ -123,8 +126,13 @@ export interface FaithfulnessAggregate {
 
 export function aggregateFaithfulness(pairs: { faces: ReturnType<typeof faceNumbers>[] }[]): FaithfulnessAggregate[] {
   const faces = pairs.flatMap((p) => p.faces);
+  return MAP_NAMES.map((m) => aggregateOf(m, m === 'layerCam' ? faces.filter((f) => !f.cam?.error) : faces));
+}
+
+/** One map's aggregate over `faces` (for layerCam only the faces that have a CAM). */
+function aggregateOf(m: MapName, faces: ReturnType<typeof faceNumbers>[]): FaithfulnessAggregate {
   const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
-  return MAP_NAMES.map((m) => ({
+  return {
     map: m,
     faces: faces.length,
     deletionAuc: mean(faces.map((f) => f.faithfulness[m]!.deletion.auc)),
@@ -133,7 +141,7 @@ export function aggregateFaithfulness(pairs: { faces: ReturnType<typeof faceNumb
     insertionAuc: mean(faces.map((f) => f.faithfulness[m]!.insertion.auc)),
     randomInsertionAuc: mean(faces.map((f) => f.random.insertion.auc)),
     insertionAboveRandom: faces.filter((f) => f.faithfulness[m]!.insertion.auc > f.random.insertion.auc).length,
-  }));
+  };
 }
 
 const esc = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);

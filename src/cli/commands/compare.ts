@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import path from 'node:path';
+import { CompareCheckpoint } from '../../analyses/compare/checkpoint.js';
 import { compareModels, subsamplePairs } from '../../analyses/compare/compare.js';
 import { REDUCTIONS, type Reduction } from '../../analyses/compare/reduce.js';
 import { writeCompare } from '../../analyses/compare/write.js';
@@ -34,6 +36,7 @@ export function registerCompare(program: Command): void {
     .option('--cache-dir <dir>', 'aligned-face cache (default $FACELENS_CACHE or ~/.cache/facelens/aligned)')
     .option('-b, --batch <n>', 'images per forward batch', intArg('--batch'), 8)
     .option('-o, --out <dir>', 'output folder', 'facelens-out/compare')
+    .option('--no-resume', 'start over even when <out>/.checkpoint holds an interrupted run with the same parameters')
     .action(async (inputs: string[], opts) => {
       const names: string[] = opts.model ?? ['dlib-resnet'];
       if (names.length > 2) throw new UserError(`--model: give one or two models (got ${names.length})`);
@@ -44,6 +47,8 @@ export function registerCompare(program: Command): void {
       let dataset = await openDatasetArgs(inputs);
       if (opts.maxPairs !== undefined) dataset = subsamplePairs(dataset, opts.maxPairs);
       if (opts.limit !== undefined) dataset = { ...dataset, items: selectItems(dataset.items, { limit: opts.limit }) };
+      const checkpoint = path.join(opts.out, '.checkpoint');
+      if (opts.resume === false) await new CompareCheckpoint(checkpoint, '').clear();
       const bar = progress('faces', dataset.items.length);
       let last = 0;
       const r = await compareModels({
@@ -59,6 +64,7 @@ export function registerCompare(program: Command): void {
         maxDims: opts.maxDims,
         seed: opts.seed,
         gemm: opts.gemm,
+        checkpoint,
         onProgress: (done) => {
           bar.tick(done - last);
           last = done;
@@ -81,6 +87,7 @@ export function registerCompare(program: Command): void {
         gemm: opts.gemm,
         verification: 'cosine of the same (possibly reduced) features; k-fold accuracy with the threshold chosen on the other folds, ROC AUC (metrics/verification.ts)',
       });
+      if (r.resumedItems > 0) info(`resumed an interrupted run: ${r.resumedItems} of ${dataset.items.length} images were already done (${checkpoint})`);
       info(`${r.faces} faces; ${r.undetected.length} without a detected face (centre-cropped), ${r.unreadable.length} unreadable; accumulator ${(r.accumulatorEntries * 8 / 2 ** 20).toFixed(0)} MiB`);
       info(`time: ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
       result(`${''.padEnd(24)}${r.cols.map((c) => c.layer.slice(0, 11).padStart(12)).join('')}`);

@@ -28,12 +28,15 @@ export function registerExplain(program: Command): void {
     .option('--steps <n>', 'deletion / insertion steps', intArg('--steps'), EXPLAIN_DEFAULTS.steps)
     .option('--random-orders <n>', 'random pixel orders averaged for the reference curve', intArg('--random-orders'), EXPLAIN_DEFAULTS.randomOrders)
     .option('--ig-steps <n>', 'integrated-gradients steps', intArg('--ig-steps'), EXPLAIN_DEFAULTS.igSteps)
+    .option('--ig-baseline <mode>', `integrated-gradients baseline: ${FILL_MODES.join(' | ')} (blur: the face blurred with --blur-sigma)`, EXPLAIN_DEFAULTS.igBaseline)
+    .option('--cam-layer <name>', 'probe layer of the similarity Grad-CAM map (default: the deepest spatial probe with at least 8x8 cells)')
     .option('--seed <seed>', 'seed of the random orders', EXPLAIN_DEFAULTS.seed)
     .option('--verify-summary <file>', 'summary.json of a `facelens verify` run of the same model: marks each layer\'s similarity against its threshold')
     .option('-o, --out <dir>', 'output folder', 'facelens-out/explain');
   addModelOption(cmd);
   addDataOptions(cmd).action(async (images: string[], opts) => {
     if (!FILL_MODES.includes(opts.fill)) throw new UserError(`--fill must be ${FILL_MODES.join(' or ')} (got "${opts.fill}")`);
+    if (!FILL_MODES.includes(opts.igBaseline)) throw new UserError(`--ig-baseline must be ${FILL_MODES.join(' or ')} (got "${opts.igBaseline}")`);
     const blurSigma = Number(opts.blurSigma);
     if (!(blurSigma > 0.3 && blurSigma <= 100)) throw new UserError(`--blur-sigma must be a number in (0.3, 100] (got "${opts.blurSigma}")`);
     if (opts.only !== undefined && opts.only !== 'same' && opts.only !== 'different') throw new UserError(`--only must be same or different (got "${opts.only}")`);
@@ -50,6 +53,7 @@ export function registerExplain(program: Command): void {
     }
     const model = await modelFromOptions(opts);
     findProbe(model, opts.layer);
+    if (opts.camLayer !== undefined) findProbe(model, opts.camLayer);
     if (opts.patch > Math.min(model.inputSize.width, model.inputSize.height)) throw new UserError(`--patch ${opts.patch} is larger than the ${model.inputSize.width} px input`);
     const thresholds = opts.verifySummary ? await readVerifyThresholds(opts.verifySummary, model.name) : undefined;
     const bars = progressBars();
@@ -65,6 +69,8 @@ export function registerExplain(program: Command): void {
       steps: opts.steps,
       randomOrders: opts.randomOrders,
       igSteps: opts.igSteps,
+      igBaseline: opts.igBaseline as FillMode,
+      camLayer: opts.camLayer,
       seed: opts.seed,
       thresholds,
       verifySummary: opts.verifySummary,
@@ -74,6 +80,8 @@ export function registerExplain(program: Command): void {
     bars.stop();
     info(`${r.pairs.length} pair(s) explained (${r.resumed} resumed), ${r.skipped.length} skipped; ${r.undetected.length} image(s) without a detected face (centre-cropped, no part summary)`);
     for (const s of r.skipped.slice(0, 5)) info(`  skipped ${s.pair}: ${s.reason}`);
+    const camError = r.pairs.flatMap((p) => p.faces).find((f) => f.cam?.error)?.cam;
+    if (camError) info(`no layer Grad-CAM (${camError.layer ?? 'no layer'}): ${camError.error}; its map is all zeros and left out of the faithfulness table`);
     info(`time: ${Object.entries(r.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
     result(`${'map'.padEnd(12)}${'deletion AUC'.padStart(14)}${'random'.padStart(10)}${'below'.padStart(8)}${'insertion'.padStart(11)}${'random'.padStart(10)}${'above'.padStart(8)}`);
     for (const g of r.aggregate) {

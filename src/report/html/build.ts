@@ -15,6 +15,7 @@ import { Results } from './results.js';
 import type { Section } from './section.js';
 import { correspondenceSection } from './sections/correspondence.js';
 import { discriminationSection } from './sections/discrimination.js';
+import { explainSection } from './sections/explain.js';
 import { featuresSection } from './sections/features.js';
 import { invarianceSection } from './sections/invariance.js';
 import { maximizeSection } from './sections/maximize.js';
@@ -24,6 +25,9 @@ import { similaritySection } from './sections/similarity.js';
 
 /** Section builders in page order: the run, then the paper's order. */
 export const SECTION_BUILDERS = [overviewSection, featuresSection, invarianceSection, discriminationSection, correspondenceSection, poseSection, maximizeSection, similaritySection];
+
+/** Sections beyond the paper, after it; each returns undefined (and is left out) without data. */
+export const EXTRA_SECTION_BUILDERS = [explainSection];
 
 /** Ids of the paper's sections in page order. */
 export const PAPER_SECTION_IDS = ['features', 'invariance', 'discrimination', 'correspondence', 'pose', 'maximize', 'similarity'];
@@ -47,9 +51,10 @@ export async function buildReportDetailed(resultsDir: string, opts: ReportOption
   if (!opts.singleFile) await rm(path.join(res.dir, ASSET_DIR), { recursive: true, force: true });
   const assets = new Assets(res.dir, opts.singleFile === true);
   const sections: Section[] = [];
-  for (const build of SECTION_BUILDERS) {
+  for (const build of [...SECTION_BUILDERS, ...EXTRA_SECTION_BUILDERS]) {
     try {
-      sections.push(await build(res, assets));
+      const section = await build(res, assets);
+      if (section) sections.push(section);
     } catch (e) {
       // A malformed results file must not take the whole report down.
       const id = build.name.replace(/Section$/, '');

@@ -76,4 +76,6 @@ export const explorer = {
   neuron: (layer: string, k: number) => `/#/layer/${encodeURIComponent(layer)}/neuron/${k}`,
   similarity: (layer: string) => `/#/layer/${encodeURIComponent(layer)}/similarity`,
   probe: (name: string) => `/#/probe/${encodeURIComponent(name)}`,
+  explain: () => '/#/explain',
+  explainPair: (k: number) => `/#/explain/${k}`,
 };

@@ -2,6 +2,7 @@
 import { loadIndex } from './api.js';
 import { h, message } from './dom.js';
 import { facePage, facesPage } from './pages/face.js';
+import { explainListPage, explainPairPage } from './pages/explain.js';
 import { homePage } from './pages/home.js';
 import { layerPage } from './pages/layer.js';
 import { neuronPage } from './pages/neuron.js';
@@ -30,6 +31,10 @@ async function render(route: Route): Promise<{ page: HTMLElement; crumbs: HTMLEl
       return { page: await facesPage(), crumbs: [h('span', {}, 'faces')] };
     case 'face':
       return { page: await facePage(route.row, route.by), crumbs: [h('a', { href: links.faces() }, 'faces'), h('span', {}, `#${route.row}`)] };
+    case 'explain':
+      return { page: await explainListPage(index.explain), crumbs: [h('span', {}, 'explain')] };
+    case 'explainPair':
+      return { page: await explainPairPage(index.explain, route.pair), crumbs: [h('a', { href: links.explain() }, 'explain'), h('span', {}, `pair ${route.pair}`)] };
     case 'unknown':
       return { page: h('div', {}, h('h1', {}, 'Not found'), message(`No page "${route.hash}".`, true)), crumbs: [] };
   }

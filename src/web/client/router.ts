@@ -7,6 +7,8 @@ export type Route =
   | { page: 'probe'; probe: string }
   | { page: 'faces' }
   | { page: 'face'; row: number; by?: 'relative' }
+  | { page: 'explain' }
+  | { page: 'explainPair'; pair: number }
   | { page: 'unknown'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -20,6 +22,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'faces' && parts.length === 1) return { page: 'faces' };
   if (parts[0] === 'face' && (parts.length === 2 || (parts.length === 3 && parts[2] === 'relative')) && /^\d+$/.test(parts[1])) return { page: 'face', row: Number(parts[1]), ...(parts[2] ? { by: 'relative' as const } : {}) };
   if (parts[0] === 'probe' && parts.length === 2) return { page: 'probe', probe: parts[1] };
+  if (parts[0] === 'explain' && parts.length === 1) return { page: 'explain' };
+  if (parts[0] === 'explain' && parts.length === 2 && /^\d+$/.test(parts[1])) return { page: 'explainPair', pair: Number(parts[1]) };
   return { page: 'unknown', hash };
 }
 
@@ -32,4 +36,6 @@ export const links = {
   probe: (probe: string) => `#/probe/${enc(probe)}`,
   faces: () => '#/faces',
   face: (row: number, by?: 'relative') => `#/face/${row}${by ? `/${by}` : ''}`,
+  explain: () => '#/explain',
+  explainPair: (k: number) => `#/explain/${k}`,
 };

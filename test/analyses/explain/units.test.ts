@@ -92,3 +92,33 @@ test('gradient maps: |g| summed over RGB, and g x (p - mean)', () => {
   assert.deepEqual([...m.gradient], [6, 1]);
   assert.deepEqual([...m.gradInput], [4, -5]);
 });
+
+test('region split: signed sums inside / outside rows, share of the positive sums, equals the positive-mass share for a non-negative map', async () => {
+  const { regionSplit, positiveMassShare } = await import('../../../src/analyses/explain/explain.js');
+  // 2 x 3 map, width 2: rows 0..1 inside.
+  const signed = [1, 2, -0.5, 0.5, -4, 1];
+  const r = regionSplit(signed, 2, 0, 2);
+  assert.ok(Math.abs(r.inside - 3) < 1e-12 && Math.abs(r.outside - -3) < 1e-12);
+  assert.equal(r.share, 1, 'the rest lowers the score: all the positive sum is inside');
+  assert.ok(Math.abs(r.positiveShare - 3.5 / 4.5) < 1e-12);
+  const lower = regionSplit(signed, 2, 2, 3);
+  assert.equal(lower.share, 0);
+  const pos = [1, 2, 3, 4, 5, 6];
+  const p = regionSplit(pos, 2, 0, 1);
+  assert.ok(Math.abs(p.share - 3 / 21) < 1e-12);
+  assert.equal(p.share, positiveMassShare(pos, 2, 0, 1));
+  assert.ok(Number.isNaN(regionSplit([-1, -1], 2, 0, 1).share), 'nothing raises the score: undefined');
+});
+
+test('CAM resize: constant grids stay constant, cell centres keep their values, values stay within the grid range', async () => {
+  const { resizeBilinear } = await import('../../../src/analyses/explain/layer-cam.js');
+  assert.ok(resizeBilinear([2, 2, 2, 2], 2, 2, 6, 6).every((v) => v === 2));
+  // 2 x 2 cells over 8 x 8 pixels: cell (0, 0) is centred between pixels 1 and 2; the corner pixels take the corner cells.
+  const g = [0, 1, 2, 3];
+  const r = resizeBilinear(g, 2, 2, 8, 8);
+  assert.equal(r[0], 0);
+  assert.equal(r[63], 3);
+  assert.ok(r.every((v) => v >= 0 && v <= 3));
+  // Upper rows keep the upper cells' mean: rows 0..1 are the top cells exactly (clamped).
+  assert.ok(Math.abs(r[0 * 8 + 7]! - 1) < 1e-6 && Math.abs(r[1 * 8 + 7]! - 1) < 1e-6);
+});

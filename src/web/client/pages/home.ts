@@ -30,6 +30,7 @@ export async function homePage(index: ResultsIndex): Promise<HTMLElement> {
   main.append(h('h2', {}, 'Layer probes'));
   if (index.probes.length === 0) main.append(message('No probe results (invariance/, correspondence/, verify/, pose/).'));
   else main.append(h('ul', {}, ...index.probes.map((p) => h('li', {}, h('a', { href: links.probe(p.name) }, p.name), ` (${p.images.length} charts, ${p.tables.length} tables)`))));
+  if (index.explain) main.append(h('h2', {}, 'Explain'), h('p', {}, h('a', { href: links.explain(), id: 'explain-link' }, 'Why do the explained pairs match?'), ' (maps, faithfulness curves, per-layer similarity of each pair)'));
   if (index.run) {
     const run = await fetchJson<unknown>(index.run).catch((e: Error) => `run.json cannot be read: ${e.message}`);
     main.append(h('details', {}, h('summary', {}, 'What was run (run.json)'), h('pre', {}, JSON.stringify(run, null, 2))));
