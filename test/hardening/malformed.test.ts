@@ -410,6 +410,10 @@ add('explain-one-image', 'error', ['explain', P('good/a.jpg'), ...NC, '--out', O
 add('explain-pairs-missing', 'error', ['explain', '--pairs', P('nosuch.txt'), ...NC, '--out', O('explain-pairs-missing')], /nosuch\.txt/);
 add('explain-patch-0', 'error', ['explain', P('good/a.jpg'), P('good/c.jpg'), ...NC, '--patch', '0', '--out', O('explain-patch-0')], /--patch must be a positive integer/);
 add('explain-layer-unknown', 'error', ['explain', P('good/a.jpg'), P('good/c.jpg'), ...NC, '--layer', 'nosuch', '--out', O('explain-layer-unknown')], /no probe layer "nosuch"/);
+add('explain-missing-image', 'error', ['explain', P('good/a.jpg'), P('nosuch.jpg'), ...NC, '--out', O('explain-missing-image')], /nosuch\.jpg/);
+add('explain-garbage-image', 'error', ['explain', P('good/a.jpg'), P('bad/garbage.jpg'), ...NC, '--out', O('explain-garbage-image')], /garbage\.jpg/);
+add('explain-only-word', 'error', ['explain', '--pairs', P('lfw-onefold/pairs.txt'), '--only', 'maybe', ...NC, '--out', O('explain-only-word')], /--only must be same or different/);
+add('explain-pairs-all-bad', 'error', ['explain', '--pairs', P('lfw-badimages/pairs.txt'), ...NC, '--max-pairs', '1', '--out', O('explain-pairs-all-bad')], /no pair could be explained \(1 skipped; first: .*Alice_0001\.jpg/);
 add('compare-three-models', 'error', ['compare', P('good'), ...ND, '--model', 'dlib-resnet', '--model', 'faceres', '--model', 'dlib-resnet', '--out', O('compare-three-models')], /give one or two models \(got 3\)/);
 add('compare-unknown-model', 'error', ['compare', P('good'), ...ND, '--model', 'dlib-resnet', '--model', 'nosuch', '--out', O('compare-unknown-model')], /unknown model "nosuch"/);
 add('compare-max-dims-0', 'error', ['compare', P('good'), ...ND, '--max-dims', '0', '--out', O('compare-max-dims-0')], /--max-dims must be a positive integer/);

@@ -7,6 +7,7 @@ import { runExplain } from '../../analyses/explain/run.js';
 import { readVerifyThresholds } from '../../analyses/explain/thresholds.js';
 import { findProbe } from '../../models/face-model.js';
 import { UserError } from '../../core/errors.js';
+import { decodeImage } from '../../data/image-io.js';
 import { info, result } from '../log.js';
 import { addDataOptions, addModelOption, dataOptions, intArg, modelFromOptions } from '../options.js';
 import { progressBars } from '../progress.js';
@@ -36,6 +37,7 @@ export function registerExplain(program: Command): void {
   addModelOption(cmd);
   addDataOptions(cmd).action(async (images: string[], opts) => {
     if (!FILL_MODES.includes(opts.fill)) throw new UserError(`--fill must be ${FILL_MODES.join(' or ')} (got "${opts.fill}")`);
+    if (opts.only !== undefined && opts.only !== 'same' && opts.only !== 'different') throw new UserError(`--only must be same or different (got "${opts.only}")`);
     if (!FILL_MODES.includes(opts.igBaseline)) throw new UserError(`--ig-baseline must be ${FILL_MODES.join(' or ')} (got "${opts.igBaseline}")`);
     const blurSigma = Number(opts.blurSigma);
     if (!(blurSigma > 0.3 && blurSigma <= 100)) throw new UserError(`--blur-sigma must be a number in (0.3, 100] (got "${opts.blurSigma}")`);
@@ -50,6 +52,8 @@ export function registerExplain(program: Command): void {
     } else {
       if (images.length !== 2) throw new UserError(`explain takes two images A B (got ${images.length}), or --pairs FILE`);
       pairs = [{ a: resolve(images[0]!), b: resolve(images[1]!), source: 'command line' }];
+      // Two named images: an unreadable one is an error naming it, not a skipped pair.
+      for (const f of images) await decodeImage(f);
     }
     const model = await modelFromOptions(opts);
     findProbe(model, opts.layer);
@@ -78,6 +82,10 @@ export function registerExplain(program: Command): void {
       onProgress: (stage, done, total) => bars.onProgress({ stage, done, total }),
     });
     bars.stop();
+    if (r.pairs.length === 0) {
+      const first = r.skipped[0];
+      throw new UserError(`no pair could be explained (${r.skipped.length} skipped${first ? `; first: ${first.pair}: ${first.reason}` : ''}); the skipped pairs are listed in ${r.files.summary}`);
+    }
     info(`${r.pairs.length} pair(s) explained (${r.resumed} resumed), ${r.skipped.length} skipped; ${r.undetected.length} image(s) without a detected face (centre-cropped, no part summary)`);
     for (const s of r.skipped.slice(0, 5)) info(`  skipped ${s.pair}: ${s.reason}`);
     const camError = r.pairs.flatMap((p) => p.faces).find((f) => f.cam?.error)?.cam;
