@@ -6,7 +6,9 @@
  */
 import path from 'node:path';
 import { verify, type VerifyResult } from '../analyses/verify.js';
+import { UserError } from '../core/errors.js';
 import { hasCfpProtocol, readCfpProtocol, type CfpProtocol } from '../data/datasets/cfp-protocol.js';
+import { isDir } from '../data/datasets/util.js';
 import type { FaceModel } from '../models/face-model.js';
 import type { CrossPoseLayer, CrossPoseProtocol, CrossPoseSummary } from '../results/cross-pose.js';
 import { summaryHead, writeSummary } from '../results/summary.js';
@@ -47,8 +49,10 @@ export async function runCfpVerifyStep(log: RunLog, o: CfpVerifyStepOptions): Pr
   };
   if (!o.cfp) return log.skip(spec, 'no CFP folder given (run with --cfp DIR)');
   const cfp = o.cfp;
-  if (!(await hasCfpProtocol(cfp))) return log.skip(spec, `${cfp} has no Protocol/ folder (CFP-FF / CFP-FP pairs)`);
+  // a folder that is not there is an error (recorded as a failed step); one without Protocol/ is a CFP copy without the pairs
+  if ((await isDir(cfp)) && !(await hasCfpProtocol(cfp))) return log.skip(spec, `${cfp} has no Protocol/ folder (CFP-FF / CFP-FP pairs)`);
   await log.run(spec, async () => {
+    if (!(await isDir(cfp))) throw new UserError(`CFP folder ${cfp} does not exist`);
     const out = path.join(o.dir, 'verify-cfp');
     const runs: Run[] = [];
     if (o.lfw) runs.push({ name: 'LFW', dir: 'verify', pairs: o.lfw.pairs.used, folds: o.lfw.pairs.folds, layers: o.lfw.layers });

@@ -43,7 +43,7 @@ export interface DemoOptions {
   seed?: number;
   /** LFW folder: adds verification (and is swept when `dataset` is not given). */
   lfw?: string;
-  /** CFP folder: adds the pose probe (without it, the yaw probe runs on the swept faces). */
+  /** CFP folder: adds CFP-FF / CFP-FP verification and the frontal/profile pose probe (without it, the yaw probe runs on the swept faces). */
   cfp?: string;
   /** Use at most this many LFW images (whole pairs over every fold; 0 or undefined = all). */
   lfwLimit?: number;
