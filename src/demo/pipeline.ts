@@ -431,7 +431,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       seed,
       model: model.name,
       datasets: {
-        demo: { photos: photos.map((p) => p.id), source: photos[0] ? path.dirname(photos[0].path) : '' },
+        demo: { what: photosLabel(opts), photos: photos.map((p) => p.id), source: photos[0] ? path.dirname(photos[0].path) : '' },
         ...(opts.lfw ? { lfw: path.resolve(opts.lfw), ...(opts.lfwLimit ? { lfwLimit: opts.lfwLimit } : {}) } : {}),
         ...(opts.banner ? { banner: opts.banner } : {}),
         ...(opts.cfp ? { cfp: path.resolve(opts.cfp) } : {}),
