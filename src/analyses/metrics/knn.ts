@@ -17,6 +17,8 @@
  *     the one with the highest CV accuracy, ties to the smallest k. Reporting that best accuracy
  *     (what the paper does) is optimistically biased; `nestedKnnAccuracy` gives the unbiased
  *     figure (k chosen by inner CV inside each outer training set).
+ *   - A query's neighbours come from a scan of its distance-matrix row, or from neighbour lists
+ *     sorted once (neighbours.ts, `knnCvFromNeighbours`): the same rows in the same order.
  */
 import { seededStream } from '../../core/random.js';
 import { cosineFromParts } from './cosine.js';
