@@ -86,6 +86,8 @@ async function crossPoseTable(res: Results, paper: (layer: string) => string): P
   if (!c?.layers?.length || !c.protocols?.length) return '';
   const names = c.protocols.map((p) => p.name);
   const rows = c.layers.map((l) => [l.layer, ...names.map((n) => (l.accuracy[n] ? `${pct(l.accuracy[n]!.mean, 1)} ± ${pct(l.accuracy[n]!.std, 1)}` : '—')), paper(l.layer)]);
-  const pairs = c.protocols.map((p) => `${p.name}: ${p.pairs} pairs, ${p.folds} folds${p.note ? ` (${p.note})` : ''}`).join('; ');
-  return `<h3>Cross-pose: LFW, CFP frontal-frontal, CFP frontal-profile</h3><p>${esc(`Verification accuracy per layer on three protocols (${pairs}). Frontal-profile pairs are the cross-pose case; the paper used CPLFW for it.`)}</p><div class="table-wrap">${table(['layer', ...names, 'paper LFW / CPLFW'], rows, 'verify')}</div>`;
+  const pairs = c.protocols.map((p) => `${p.name}: ${p.pairs} pairs, ${p.folds} folds`).join('; ');
+  // the CFP notes differ only in their protocol prefix: say each once
+  const notes = [...new Set(c.protocols.flatMap((p) => (p.note ? [p.note.replace(`${p.name}: `, '')] : [])))];
+  return `<h3>Cross-pose: LFW, CFP frontal-frontal, CFP frontal-profile</h3><p>${esc(`Verification accuracy per layer on ${c.protocols.length} protocols (${pairs}).${notes.map((n) => ` CFP: ${n}.`).join('')} Frontal-profile pairs are the cross-pose case; the paper used CPLFW for it.`)}</p><div class="table-wrap">${table(['layer', ...names, 'paper LFW / CPLFW'], rows, 'verify')}</div>`;
 }
