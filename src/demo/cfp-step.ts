@@ -61,10 +61,10 @@ export async function runCfpVerifyStep(log: RunLog, o: CfpVerifyStepOptions): Pr
       const r = await verify({ model: o.model, dataset, out: path.join(out, protocol), layers: 'all', batch: o.batch, ...o.cache });
       runs.push({ name: `CFP-${protocol}`, dir: `verify-cfp/${protocol}`, pairs: r.pairs.used, folds: r.pairs.folds, ...(dataset.note ? { note: dataset.note } : {}), layers: r.layers });
     }
-    const protocols: CrossPoseProtocol[] = runs.map(({ layers: _l, ...p }) => p);
+    const protocols: CrossPoseProtocol[] = runs.map((r) => ({ name: r.name, dir: r.dir, pairs: r.pairs, folds: r.folds, ...(r.note ? { note: r.note } : {}) }));
     const doc: CrossPoseSummary = { command: 'demo/verify-cfp', protocols, layers: crossPoseLayers(runs) };
-    const { command: _c, ...rest } = doc;
-    await writeSummary(path.join(out, 'summary.json'), { ...summaryHead(doc.command, { model: o.model.name, cfp: path.resolve(cfp), similarity: 'cosine of flattened layer features', protocol: 'k-fold accuracy, threshold chosen on the other folds' }), ...rest });
+    const parameters = { model: o.model.name, cfp: path.resolve(cfp), similarity: 'cosine of flattened layer features', protocol: 'k-fold accuracy, threshold chosen on the other folds' };
+    await writeSummary(path.join(out, 'summary.json'), { ...summaryHead(doc.command, parameters), protocols: doc.protocols, layers: doc.layers });
     const last = doc.layers[doc.layers.length - 1]!;
     const pct = (x: { mean: number } | null | undefined) => (x ? `${(100 * x.mean).toFixed(1)}%` : '-');
     return { numbers: { 'FF pairs': runs.find((r) => r.name === 'CFP-FF')!.pairs, 'FP pairs': runs.find((r) => r.name === 'CFP-FP')!.pairs, [`${last.layer} FF`]: pct(last.accuracy['CFP-FF']), [`${last.layer} FP`]: pct(last.accuracy['CFP-FP']) } };
