@@ -93,10 +93,11 @@ export class NeighbourLists {
 /**
  * A prefix length that rarely needs the fallback: about twice the rows it takes to meet kMax
  * training rows when only `share` of all rows can be training rows (a CV fold's training set
- * inside a subset).
+ * inside a subset). Capped at 256: the insertion selection costs ~prefix^2 per row, so past that
+ * a row's full sort (the fallback) is as cheap.
  */
 export function neighbourPrefix(kMax: number, share: number, n: number): number {
   const s = Math.min(1, Math.max(share, 1 / Math.max(1, n)));
-  return Math.min(Math.max(0, n - 1), Math.ceil((2 * kMax) / s) + 16);
+  return Math.min(Math.max(0, n - 1), 256, Math.ceil((2 * kMax) / s) + 16);
 }
 
