@@ -1,14 +1,14 @@
 /**
  * `facelens demo`: the whole pipeline the data allows, into one results directory laid out as
  *   faces/  sweep/  atlas/<layer>/  similarity/<layer>/  invariance/  correspondence/
- *   maximize/<layer>/  verify/  pose/  run.json  (index.html + report/ come from the report)
+ *   maximize/<layer>/  verify/  verify-cfp/  pose/  run.json  (index.html + report/ come from the report)
  * Each step is a call of the analysis' own entry function with the parameters recorded in
  * run.json; a failing step is recorded with its error and the pipeline goes on.
  *
  * Data: the faces of the demo photos bundled with face-api (aligned crops, see faces.ts) feed the
  * sweep, atlas, similarity, invariance, correspondence and AM. `dataset` (or else `lfw`) replaces
  * them as the swept set (sweep / atlas / similarity / AM init), `lfw` adds verification and `cfp`
- * the pose probe. Deterministic given `seed` (t-SNE, random masks, AM jitter, pose folds).
+ * CFP-FF / CFP-FP verification and the frontal/profile pose probe. Deterministic given `seed` (t-SNE, random masks, AM jitter, pose folds).
  */
 import path from 'node:path';
 import { atlas } from '../analyses/atlas/atlas.js';
@@ -21,7 +21,7 @@ import { pose, POSE_DEFAULTS } from '../analyses/probes/pose.js';
 import { seedKey } from '../core/random.js';
 import { similarity } from '../analyses/similarity.js';
 import { sweep } from '../analyses/sweep/sweep.js';
-import { verify } from '../analyses/verify.js';
+import { verify, type VerifyResult } from '../analyses/verify.js';
 import type { Dataset, DatasetItem } from '../data/dataset.js';
 import { openDataset, readImages } from '../data/datasets/index.js';
 import { createGradientEngine } from '../engine/ort/grad-engine.js';
@@ -30,6 +30,7 @@ import { DEFAULT_MODEL, loadModel } from '../models/registry.js';
 import { openDemoLfw } from './data-source.js';
 import { alignDemoFaces, type DemoFace } from './faces.js';
 import { runYawStep } from './yaw-step.js';
+import { runCfpVerifyStep } from './cfp-step.js';
 import { checkDemoOut, setAsidePrevious } from './output.js';
 import { demoPhotos } from './photos.js';
 import { RunLog, type RunRecord, type StepRecord } from './run-log.js';
@@ -42,7 +43,7 @@ export interface DemoOptions {
   seed?: number;
   /** LFW folder: adds verification (and is swept when `dataset` is not given). */
   lfw?: string;
-  /** CFP folder: adds the pose probe (without it, the yaw probe runs on the swept faces). */
+  /** CFP folder: adds CFP-FF / CFP-FP verification and the frontal/profile pose probe (without it, the yaw probe runs on the swept faces). */
   cfp?: string;
   /** Use at most this many LFW images (whole pairs over every fold; 0 or undefined = all). */
   lfwLimit?: number;
@@ -72,8 +73,10 @@ export interface DemoOptions {
   correspondenceImages?: number;
   /** CFP identities for the pose probe (default `001-010`, as the paper). */
   cfpIdentities?: string;
-  /** Use another list of photos than the bundled demo photos (tests). */
+  /** Use another list of photos than the bundled demo photos (the CLI passes LFW photos when it runs on LFW; tests). */
   photos?: DatasetItem[];
+  /** What `photos` are, for step titles (default: `LFW photos` with `lfw`, else `given photos`; the bundled ones without `photos`). */
+  photosLabel?: string;
   /** Aligned-face cache for the lfw / cfp / dataset images. */
   cache?: boolean;
   cacheDir?: string;
@@ -103,7 +106,7 @@ export const DEMO_DEFAULTS = { seed: 0, atlasNeurons: 8, topN: 50, amLayers: 3, 
  * Folders (and files) of a results directory the demo owns and clears before a run (the last four
  * are what the demo of facelens 0.1 wrote at the top level).
  */
-export const RESULT_PARTS = ['faces', 'sweep', 'atlas', 'similarity', 'invariance', 'correspondence', 'maximize', 'verify', 'pose', 'report', 'run.json', 'index.html', 'aligned-faces.png', 'embeddings.npy', 'items.json', 'summary.json'];
+export const RESULT_PARTS = ['faces', 'sweep', 'atlas', 'similarity', 'invariance', 'correspondence', 'maximize', 'verify', 'verify-cfp', 'pose', 'report', 'run.json', 'index.html', 'aligned-faces.png', 'embeddings.npy', 'items.json', 'summary.json'];
 
 /** The time the defaults must fit in on 2 cores (issue #6). */
 export const BUDGET_SECONDS = 15 * 60;
@@ -138,6 +141,8 @@ interface DemoContext {
   atlasNeuronsOf: Map<string, number[]>;
   /** The swept dataset (the yaw probe's faces when no CFP is given). */
   swept?: Dataset;
+  /** Found by the verify step (LFW), compared with CFP-FF / CFP-FP. */
+  lfwVerify?: VerifyResult;
 }
 
 /** The faces, best detector score first. */
@@ -145,15 +150,21 @@ const byScore = (ctx: DemoContext): DemoFace[] => [...ctx.faces].sort((a, b) => 
 const facePaths = (ctx: DemoContext, list: DemoFace[]): string[] => list.map((f) => path.join(ctx.dir, f.file));
 const noSweep = (ctx: DemoContext): string => `no sweep (its step ${ctx.log.step('sweep')?.status ?? 'did not run'})`;
 
-/** Faces of the demo photos. */
+/** What the align step's photos are: the bundled demo photos, LFW photos, or others given. */
+export function photosLabel(opts: Pick<DemoOptions, 'photos' | 'photosLabel' | 'lfw'>): string {
+  return opts.photosLabel ?? (!opts.photos ? 'bundled demo photos' : opts.lfw ? 'LFW photos' : 'given photos');
+}
+
+/** Faces of the demo photos (or the LFW photos standing in for them). */
 async function alignStep(ctx: DemoContext): Promise<void> {
   const { log, photos, model, dir } = ctx;
+  const what = photosLabel(ctx.opts);
   await log.run(
-    { name: 'align', title: 'detect and align every face of the demo photos', parameters: { photos: photos.length, template: model.alignment.name, minConfidence: 0.5 }, output: 'faces' },
+    { name: 'align', title: `detect and align every face of the ${photos.length} ${what}`, parameters: { photos: photos.length, source: what, template: model.alignment.name, minConfidence: 0.5 }, output: 'faces' },
     async () => {
       const r = await alignDemoFaces(photos, model, dir);
       ctx.faces = r.faces;
-      if (r.faces.length === 0) throw new Error(`no face found in the ${photos.length} demo photos`);
+      if (r.faces.length === 0) throw new Error(`no face found in the ${photos.length} ${what}`);
       return { numbers: { faces: r.faces.length, photos: photos.length, skipped: r.skipped.length } };
     },
   );
@@ -162,7 +173,7 @@ async function alignStep(ctx: DemoContext): Promise<void> {
 /** The sweep: the demo faces, or the larger dataset. */
 async function sweepStep(ctx: DemoContext): Promise<void> {
   const { log, opts, model, sweepDir, batch, dataCache } = ctx;
-  const sweepSource = opts.dataset ? 'dataset' : opts.lfw ? 'lfw' : 'demo faces';
+  const sweepSource = opts.dataset ? 'dataset' : opts.lfw ? 'LFW images' : `faces of the ${photosLabel(opts)}`;
   let swept: Dataset | undefined;
   const sweepSpec = {
     name: 'sweep',
@@ -353,11 +364,18 @@ async function verifyStep(ctx: DemoContext): Promise<void> {
     const lfwDir = opts.lfw;
     await log.run(verSpec, async () => {
       const r = await verify({ model, dataset: await openDemoLfw(lfwDir, opts.lfwLimit), out: path.join(dir, 'verify'), layers: 'all', batch, ...dataCache });
+      ctx.lfwVerify = r;
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       const first = r.layers[0]!, last = r.layers[r.layers.length - 1]!;
       return { numbers: { pairs: r.pairs.used, [first.layer]: pct(first.accuracy_mean), [last.layer]: pct(last.accuracy_mean) } };
     });
   }
+}
+
+/** CFP-FF / CFP-FP verification next to LFW (CFP). */
+async function cfpVerifyStep(ctx: DemoContext): Promise<void> {
+  const { log, opts, model, dir, batch, dataCache } = ctx;
+  await runCfpVerifyStep(log, { model, cfp: opts.cfp, dir, batch, cache: dataCache, ...(ctx.lfwVerify ? { lfw: ctx.lfwVerify } : {}) });
 }
 
 /** Pose (CFP). */
@@ -387,6 +405,7 @@ export const DEMO_STEPS: readonly { name: string; run: (ctx: DemoContext) => Pro
   { name: 'correspondence', run: correspondenceStep },
   { name: 'maximize', run: maximizeStep },
   { name: 'verify', run: verifyStep },
+  { name: 'verify-cfp', run: cfpVerifyStep },
   { name: 'pose', run: poseStep },
 ];
 
@@ -415,7 +434,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       seed,
       model: model.name,
       datasets: {
-        demo: { photos: photos.map((p) => p.id), source: photos[0] ? path.dirname(photos[0].path) : '' },
+        demo: { what: photosLabel(opts), photos: photos.map((p) => p.id), source: photos[0] ? path.dirname(photos[0].path) : '' },
         ...(opts.lfw ? { lfw: path.resolve(opts.lfw), ...(opts.lfwLimit ? { lfwLimit: opts.lfwLimit } : {}) } : {}),
         ...(opts.banner ? { banner: opts.banner } : {}),
         ...(opts.cfp ? { cfp: path.resolve(opts.cfp) } : {}),

@@ -53,12 +53,14 @@ test('runDemo runs every step the data allows, records a failing step and goes o
     'correspondence:ok',
     'maximize/gap:ok',
     'verify:skipped',
+    'verify-cfp:failed',
     'pose:failed',
   ]);
   assert.ok(s.faces >= 2, `${s.faces} faces`);
   assert.match(s.record.steps.find((x) => x.name === 'pose')!.reason!, /no-such-cfp/);
   assert.match(s.record.steps.find((x) => x.name === 'verify')!.reason!, /--lfw/);
-  assert.equal(s.failed.length, 1);
+  assert.match(s.record.steps.find((x) => x.name === 'verify-cfp')!.reason!, /no-such-cfp does not exist/);
+  assert.equal(s.failed.length, 2);
   // progress lines: one per step start + one per result
   assert.ok(lines.some((l) => l.startsWith('[1] align')));
   assert.ok(lines.some((l) => l.includes('FAILED')));

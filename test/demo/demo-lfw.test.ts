@@ -37,7 +37,10 @@ test('demo on LFW: all steps ok on a 16-image subset, yaw probe as pose, 8 repor
     cacheDir: path.join(dir, 'cache'),
   });
   const names = s.record.steps.map((x) => `${x.name}:${x.status}${x.status === 'ok' ? '' : ` (${x.reason})`}`);
-  assert.deepEqual(names, ['align:ok', 'sweep:ok', 'atlas/pool1:ok', 'atlas/gap:ok', 'similarity/pool1:ok', 'invariance:ok', 'correspondence:ok', 'maximize/gap:ok', 'verify:ok', 'pose:ok']);
+  assert.deepEqual(names, ['align:ok', 'sweep:ok', 'atlas/pool1:ok', 'atlas/gap:ok', 'similarity/pool1:ok', 'invariance:ok', 'correspondence:ok', 'maximize/gap:ok', 'verify:ok', 'verify-cfp:skipped (no CFP folder given (run with --cfp DIR))', 'pose:ok']);
+  // the faces come from LFW photos, and the titles say so
+  assert.match(s.record.steps[0]!.title, /3 LFW photos/);
+  assert.ok(s.record.steps.every((x) => !/demo photos|demo faces/.test(x.title)), 'no title speaks of the demo photos');
   const sweep = s.record.steps.find((x) => x.name === 'sweep')!;
   assert.equal(sweep.numbers!.images, lfw.items.length);
   assert.equal(s.record.datasets.lfwLimit, limit);

@@ -4,10 +4,12 @@
  * k nearest training rows. Folds are stratified on target quantile bins (`binTargets`) so every
  * fold spans the target range. Scores: R^2 = 1 - SSE / SST (SST around the mean of all targets)
  * and the mean absolute error, both pooled over the held-out folds. As in knn.ts the best-k CV
- * score is optimistic; `nestedKnnRegression` chooses k inside each outer training set.
+ * score is optimistic; the nested score chooses k inside each outer training set. Neighbours come
+ * from sorted lists computed once (neighbours.ts) and shared by every fold, k and target.
  */
 import { distanceMatrix, stratifiedFolds, type KnnMetric } from './knn.js';
 import { checkMatrix, type FeatureMatrix } from './matrix.js';
+import { NeighbourLists, neighbourPrefix } from './neighbours.js';
 
 export const KNN_REGRESSION_RULES = {
   prediction: 'mean target of the k nearest training rows (knn.ts neighbour order: ascending distance, ties by index; k clamped to the training size)',
@@ -46,38 +48,19 @@ export function regressionScore(y: ArrayLike<number>, pred: ArrayLike<number>): 
   return { r2: sst > 0 ? 1 - sse / sst : NaN, mae: abs / n, mse: sse / n };
 }
 
-/**
- * Every row's other rows in neighbour order (ascending distance, ties by index), computed once so
- * each CV fold only has to skip the rows outside its training set.
- */
-export function neighbourOrders(D: Float64Array, n: number): Int32Array[] {
-  const out: Int32Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const o = Int32Array.from({ length: n - 1 }, (_, j) => (j < i ? j : j + 1));
-    o.sort((a, b) => D[i * n + a]! - D[i * n + b]! || a - b);
-    out.push(o);
-  }
-  return out;
-}
-
 /** Predictions of `test` rows for every k (predictions[s][t]), from train rows, in neighbour order. */
-function predictPerK(order: Int32Array[], n: number, y: ArrayLike<number>, train: number[], test: number[], ks: readonly number[]): Float64Array[] {
+function predictPerK(lists: NeighbourLists, y: ArrayLike<number>, train: number[], test: number[], ks: readonly number[]): Float64Array[] {
   const out = ks.map(() => new Float64Array(test.length));
   const kmax = Math.min(Math.max(...ks), train.length);
-  const inTrain = new Uint8Array(n);
+  const inTrain = new Uint8Array(lists.n);
   for (const j of train) inTrain[j] = 1;
   const nb = new Int32Array(kmax);
+  const cum = new Float64Array(kmax + 1);
   test.forEach((i, t) => {
-    let c = 0;
-    for (const j of order[i]!) {
-      if (!inTrain[j]) continue;
-      nb[c++] = j;
-      if (c === kmax) break;
-    }
-    const cum = new Float64Array(kmax + 1);
-    for (let j = 0; j < kmax; j++) cum[j + 1] = cum[j]! + y[nb[j]!]!;
+    const c = lists.nearestIn(i, inTrain, kmax, nb);
+    for (let j = 0; j < c; j++) cum[j + 1] = cum[j]! + y[nb[j]!]!;
     ks.forEach((k, s) => {
-      const kk = Math.min(k, kmax);
+      const kk = Math.min(k, c);
       out[s]![t] = cum[kk]! / kk;
     });
   });
@@ -100,7 +83,7 @@ export interface KnnRegressionResult {
   metric: KnnMetric;
 }
 
-function cv(D: Int32Array[], n: number, y: ArrayLike<number>, subset: number[], ks: readonly number[], folds: number, seed: string): { perK: RegressionScore[]; best: number } {
+function cv(lists: NeighbourLists, y: ArrayLike<number>, subset: number[], ks: readonly number[], folds: number, seed: string): { perK: RegressionScore[]; best: number } {
   const sub = subset.map((i) => y[i]!);
   const foldOf = stratifiedFolds(binTargets(sub, Math.min(5, Math.floor(subset.length / folds) || 1)), folds, seed);
   const preds = ks.map(() => new Float64Array(subset.length));
@@ -113,7 +96,7 @@ function cv(D: Int32Array[], n: number, y: ArrayLike<number>, subset: number[], 
       } else train.push(g);
     });
     if (test.length === 0) continue;
-    const p = predictPerK(D, n, y, train, test, ks);
+    const p = predictPerK(lists, y, train, test, ks);
     ks.forEach((_, s) => at.forEach((t, j) => (preds[s]![t] = p[s]![j]!)));
   }
   const perK = preds.map((p) => regressionScore(sub, p));
@@ -127,7 +110,7 @@ export function knnRegression(
   features: FeatureMatrix,
   targets: ArrayLike<number>,
   ks: readonly number[],
-  options: { folds?: number; seed?: string | number; metric?: KnnMetric; /** Precomputed neighbour orders of the rows (neighbourOrders), to share between targets. */ orders?: Int32Array[] } = {},
+  options: { folds?: number; seed?: string | number; metric?: KnnMetric; /** Neighbour lists of the rows (neighbours.ts), to share between targets; by default built from distanceMatrix(features, metric). */ neighbours?: NeighbourLists } = {},
 ): KnnRegressionResult {
   checkMatrix(features, 'features');
   const n = features.rows;
@@ -139,10 +122,10 @@ export function knnRegression(
   if (innerFolds < 2) throw new RangeError(`k-NN regression: ${n} samples are too few for nested CV`);
   const seed = String(options.seed ?? 'facelens');
   const metric = options.metric ?? 'cosine';
-  const D = options.orders ?? neighbourOrders(distanceMatrix(features, metric), n);
-  if (D.length !== n) throw new RangeError(`orders for ${D.length} rows, features have ${n}`);
+  const lists = options.neighbours ?? new NeighbourLists(distanceMatrix(features, metric), n, neighbourPrefix(Math.max(...ks), (n - Math.ceil(n / folds)) / n * (innerFolds - 1) / innerFolds, n));
+  if (lists.n !== n) throw new RangeError(`neighbour lists of ${lists.n} rows, features have ${n}`);
   const all = Array.from({ length: n }, (_, i) => i);
-  const plain = cv(D, n, targets, all, ks, folds, seed);
+  const plain = cv(lists, targets, all, ks, folds, seed);
   // nested
   const outerOf = stratifiedFolds(binTargets(targets, Math.min(5, Math.floor(n / folds) || 1)), folds, seed);
   const pred = new Float64Array(n);
@@ -150,10 +133,10 @@ export function knnRegression(
   for (let f = 0; f < folds; f++) {
     const train = all.filter((i) => outerOf[i] !== f);
     const test = all.filter((i) => outerOf[i] === f);
-    const inner = cv(D, n, targets, train, ks, innerFolds, `${seed}/inner${f}`);
+    const inner = cv(lists, targets, train, ks, innerFolds, `${seed}/inner${f}`);
     const k = ks[inner.best]!;
     chosen.push(k);
-    const p = predictPerK(D, n, targets, train, test, [k])[0]!;
+    const p = predictPerK(lists, targets, train, test, [k])[0]!;
     test.forEach((i, j) => (pred[i] = p[j]!));
   }
   return {

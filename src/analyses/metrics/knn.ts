@@ -17,11 +17,14 @@
  *     the one with the highest CV accuracy, ties to the smallest k. Reporting that best accuracy
  *     (what the paper does) is optimistically biased; `nestedKnnAccuracy` gives the unbiased
  *     figure (k chosen by inner CV inside each outer training set).
+ *   - A query's neighbours come from a scan of its distance-matrix row, or from neighbour lists
+ *     sorted once (neighbours.ts, `knnCvFromNeighbours`): the same rows in the same order.
  */
 import { seededStream } from '../../core/random.js';
 import { cosineFromParts } from './cosine.js';
 import { gramMatrix } from './gram.js';
 import { checkMatrix, pairwiseRowSums, rowDot, rowNorms, rowSqDist, type FeatureMatrix } from './matrix.js';
+import { NeighbourLists } from './neighbours.js';
 
 export type KnnMetric = 'cosine' | 'euclidean';
 
@@ -130,12 +133,17 @@ function vote(neighbourLabels: Int32Array, k: number, counts: Int32Array): numbe
 }
 
 /**
+ * Where a query's neighbours come from: a scan of its row of the n x n distance matrix, or the
+ * shared sorted lists of neighbours.ts (same neighbours, same order; faster when many folds ask).
+ */
+type NeighbourSource = { D: Float64Array; n: number } | NeighbourLists;
+
+/**
  * For each query in `test`, its neighbours among `train` (both ascending global indices into the
- * n x n matrix D), then the number of correct predictions for each k in `ks`.
+ * neighbour source), then the number of correct predictions for each k in `ks`.
  */
 function correctPerK(
-  D: Float64Array,
-  n: number,
+  src: NeighbourSource,
   y: Int32Array,
   numClasses: number,
   train: ArrayLike<number>,
@@ -145,10 +153,23 @@ function correctPerK(
   const kMax = Math.max(...ks);
   const correct = new Int32Array(ks.length);
   const counts = new Int32Array(numClasses);
+  const lists = src instanceof NeighbourLists ? src : undefined;
+  let member: Uint8Array | undefined;
+  let buf: Int32Array | undefined;
+  if (lists) {
+    member = new Uint8Array(lists.n);
+    for (let t = 0; t < train.length; t++) member[train[t]!] = 1;
+    buf = new Int32Array(Math.min(kMax, train.length));
+  }
   for (let q = 0; q < test.length; q++) {
     const i = test[q]!;
-    const row = i * n;
-    const nb = nearest((j) => D[row + j]!, train, kMax);
+    let nb: Int32Array;
+    if (lists) nb = buf!.subarray(0, lists.nearestIn(i, member!, buf!.length, buf!));
+    else {
+      const { D, n } = src as { D: Float64Array; n: number };
+      const row = i * n;
+      nb = nearest((j) => D[row + j]!, train, kMax);
+    }
     const nbLabels = new Int32Array(nb.length);
     for (let t = 0; t < nb.length; t++) nbLabels[t] = y[nb[t]!]!;
     for (let s = 0; s < ks.length; s++) if (vote(nbLabels, ks[s]!, counts) === y[i]) correct[s]!++;
@@ -238,8 +259,7 @@ function validateKs(ks: readonly number[]): number[] {
 
 /** CV over a precomputed distance matrix restricted to `subset` (ascending global indices). */
 function cvOnSubset(
-  D: Float64Array,
-  n: number,
+  src: NeighbourSource,
   y: Int32Array,
   numClasses: number,
   subset: Int32Array,
@@ -255,7 +275,7 @@ function cvOnSubset(
     const train: number[] = [];
     const test: number[] = [];
     for (let t = 0; t < subset.length; t++) (foldOf[t] === f ? test : train).push(subset[t]!);
-    const correct = correctPerK(D, n, y, numClasses, train, test, ks);
+    const correct = correctPerK(src, y, numClasses, train, test, ks);
     for (let s = 0; s < ks.length; s++) {
       total[s]! += correct[s]!;
       foldAccuracies[s]!.push(correct[s]! / test.length);
@@ -295,7 +315,7 @@ export function crossValidateK(
 ): KnnCvResult {
   const { kList, y, classes, n, D } = prepareKnn(features, labels, ks, metric, distances);
   const all = Int32Array.from({ length: n }, (_, i) => i);
-  const r = cvOnSubset(D, n, y, classes.length, all, kList, folds, String(seed));
+  const r = cvOnSubset({ D, n }, y, classes.length, all, kList, folds, String(seed));
   return { ks: kList, ...r, folds, seed: String(seed), metric, rules: KNN_RULES };
 }
 
@@ -330,19 +350,66 @@ export function nestedKnnAccuracy(
   const seed = String(options.seed ?? 'facelens');
   const metric = options.metric ?? 'cosine';
   const { kList, y, classes, n, D } = prepareKnn(features, labels, ks, metric, options.distances);
-  const outerOf = stratifiedFolds(y, outerFolds, seed);
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const r = nestedOnSubset({ D, n }, y, classes.length, all, kList, outerFolds, innerFolds, seed);
+  return { ...r, outerFolds, innerFolds, seed, metric, rules: KNN_RULES };
+}
+
+/** Nested CV over `subset` (ascending global indices); `y` holds dense labels at global indices. */
+function nestedOnSubset(
+  src: NeighbourSource,
+  y: Int32Array,
+  numClasses: number,
+  subset: Int32Array,
+  kList: number[],
+  outerFolds: number,
+  innerFolds: number,
+  seed: string,
+): { accuracy: number; foldAccuracies: number[]; chosenK: number[] } {
+  const outerOf = stratifiedFolds(Int32Array.from(subset, (i) => y[i]!), outerFolds, seed);
   let correctTotal = 0;
   const foldAccuracies: number[] = [];
   const chosenK: number[] = [];
   for (let f = 0; f < outerFolds; f++) {
     const train: number[] = [];
     const test: number[] = [];
-    for (let i = 0; i < n; i++) (outerOf[i] === f ? test : train).push(i);
-    const inner = cvOnSubset(D, n, y, classes.length, Int32Array.from(train), kList, innerFolds, `${seed}/inner${f}`);
-    const correct = correctPerK(D, n, y, classes.length, train, test, [inner.bestK])[0]!;
+    for (let t = 0; t < subset.length; t++) (outerOf[t] === f ? test : train).push(subset[t]!);
+    const inner = cvOnSubset(src, y, numClasses, Int32Array.from(train), kList, innerFolds, `${seed}/inner${f}`);
+    const correct = correctPerK(src, y, numClasses, train, test, [inner.bestK])[0]!;
     chosenK.push(inner.bestK);
     foldAccuracies.push(correct / test.length);
     correctTotal += correct;
   }
-  return { accuracy: correctTotal / n, foldAccuracies, chosenK, outerFolds, innerFolds, seed, metric, rules: KNN_RULES };
+  return { accuracy: correctTotal / subset.length, foldAccuracies, chosenK };
+}
+
+/**
+ * `crossValidateK` and `nestedKnnAccuracy` of the rows `rows` (ascending indices into `lists`;
+ * `labels[t]` is row rows[t]'s class), from shared neighbour lists instead of a distance matrix:
+ * the same folds, neighbours and votes, so the same numbers as those two run on those rows'
+ * features (the yaw probe's frontal/turned subset uses it with the lists of all its faces).
+ */
+export function knnCvFromNeighbours(
+  lists: NeighbourLists,
+  rows: readonly number[],
+  labels: ArrayLike<number>,
+  ks: readonly number[],
+  options: { folds?: number; innerFolds?: number; seed?: string | number } = {},
+): { cv: Omit<KnnCvResult, 'rules' | 'metric'>; nested: Omit<NestedKnnResult, 'rules' | 'metric'> } {
+  if (labels.length !== rows.length) throw new RangeError(`labels: ${labels.length} for ${rows.length} rows`);
+  for (let t = 0; t < rows.length; t++) {
+    const r = rows[t]!;
+    if (!(Number.isInteger(r) && r >= 0 && r < lists.n) || (t > 0 && r <= rows[t - 1]!)) throw new RangeError('rows must be ascending indices into the neighbour lists');
+  }
+  const kList = validateKs(ks);
+  const folds = options.folds ?? 10;
+  const innerFolds = options.innerFolds ?? 10;
+  const seed = String(options.seed ?? 'facelens');
+  const { y: dense, classes } = denseLabels(labels);
+  const y = new Int32Array(lists.n).fill(-1);
+  rows.forEach((r, t) => (y[r] = dense[t]!));
+  const subset = Int32Array.from(rows);
+  const cv = cvOnSubset(lists, y, classes.length, subset, kList, folds, seed);
+  const nested = nestedOnSubset(lists, y, classes.length, subset, kList, folds, innerFolds, seed);
+  return { cv: { ks: kList, ...cv, folds, seed }, nested: { ...nested, outerFolds: folds, innerFolds, seed } };
 }

@@ -20,7 +20,7 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('the whole pipeline and the HTML report (what `npm start` runs): on LFW (from --lfw or the data folder, downloaded there when absent unless --offline), else on the bundled demo photos; pose on CFP with --cfp, else the yaw probe')
     .option('--lfw <dir>', 'LFW folder (images/ + pairs.txt): adds per-layer verification; swept instead of the demo faces unless --dataset')
-    .option('--cfp <dir>', 'CFP folder: adds the frontal/profile pose probe')
+    .option('--cfp <dir>', 'CFP folder: adds CFP-FF / CFP-FP verification next to LFW (with its Protocol/) and the frontal/profile pose probe')
     .option('--dataset <dir>', 'a larger dataset to sweep and atlas instead of the demo faces');
   addOutOption(cmd, 'facelens-report', 'results directory (its demo parts are replaced)');
   addSeedOption(cmd, 'seed of every random choice (t-SNE, facet k-means, masks, AM jitter, folds)')

@@ -6,6 +6,7 @@ import { TABLE_II, vggEquivalents } from '../paper.js';
 import type { Results } from '../results.js';
 import { explorer, figure, table, type Section } from '../section.js';
 import type { VerifySummary } from '../../../results/summaries.js';
+import type { CrossPoseSummary } from '../../../results/cross-pose.js';
 
 
 export async function discriminationSection(res: Results, assets: Assets): Promise<Section> {
@@ -48,6 +49,7 @@ export async function discriminationSection(res: Results, assets: Assets): Promi
     ['SVG', assets.href('report/verify-accuracy.svg')],
     ...(files.includes('roc.svg') ? [['ROC (SVG)', 'verify/roc.svg'] as [string, string]] : files.includes('roc.png') ? [['ROC (PNG)', 'verify/roc.png'] as [string, string]] : []),
   ]);
+  const crossPose = await crossPoseTable(res, (layer) => (paperAcc(layer) ? `${vgg.get(layer)}: ${paperAcc(layer)!.lfw.toFixed(2)}% / ${paperAcc(layer)!.cplfw.toFixed(2)}%` : '—'));
   const rising = L.slice(1).filter((l, i) => l.accuracy_mean >= L[i]!.accuracy_mean - 0.005).length;
   const p = s.parameters ?? {};
   return {
@@ -68,11 +70,24 @@ export async function discriminationSection(res: Results, assets: Assets): Promi
       ['flip', p.flip],
       ['protocol', p.protocol],
     ],
-    body: `<div class="table-wrap">${table(['layer', 'dims', 'accuracy', 'AUC', 'TAR@FAR=1e-3', 'paper (LFW)'], rows, 'verify')}</div>${chart}`,
+    body: `<div class="table-wrap">${table(['layer', 'dims', 'accuracy', 'AUC', 'TAR@FAR=1e-3', 'paper (LFW)'], rows, 'verify')}</div>${chart}${crossPose}`,
     links: [
       ['summary.json', 'verify/summary.json'],
+      ...(crossPose ? [['cross-pose summary.json', 'verify-cfp/summary.json'] as [string, string]] : []),
       ...files.filter((f) => /\.(csv|md)$/.test(f)).map((f): [string, string] => [f, `verify/${f}`]),
       ['explorer page', explorer.probe('verify')],
     ],
   };
+}
+
+/** LFW next to CFP-FF and CFP-FP per layer (the demo's verify-cfp step, given --cfp); '' when absent. */
+async function crossPoseTable(res: Results, paper: (layer: string) => string): Promise<string> {
+  const c = await res.json<CrossPoseSummary>('verify-cfp', 'summary.json');
+  if (!c?.layers?.length || !c.protocols?.length) return '';
+  const names = c.protocols.map((p) => p.name);
+  const rows = c.layers.map((l) => [l.layer, ...names.map((n) => (l.accuracy[n] ? `${pct(l.accuracy[n]!.mean, 1)} ± ${pct(l.accuracy[n]!.std, 1)}` : '—')), paper(l.layer)]);
+  const pairs = c.protocols.map((p) => `${p.name}: ${p.pairs} pairs, ${p.folds} folds`).join('; ');
+  // the CFP notes differ only in their protocol prefix: say each once
+  const notes = [...new Set(c.protocols.flatMap((p) => (p.note ? [p.note.replace(`${p.name}: `, '')] : [])))];
+  return `<h3>Cross-pose: LFW, CFP frontal-frontal, CFP frontal-profile</h3><p>${esc(`Verification accuracy per layer on ${c.protocols.length} protocols (${pairs}).${notes.map((n) => ` CFP: ${n}.`).join('')} Frontal-profile pairs are the cross-pose case; the paper used CPLFW for it.`)}</p><div class="table-wrap">${table(['layer', ...names, 'paper LFW / CPLFW'], rows, 'verify')}</div>`;
 }

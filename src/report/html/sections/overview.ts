@@ -8,7 +8,9 @@ import { table, type Section } from '../section.js';
 export async function overviewSection(res: Results, assets: Assets): Promise<Section> {
   const base = { id: 'run', title: 'Run', paper: 'model, data and steps' };
   const run = res.run;
-  const faces = (await res.files('faces')).includes('aligned-faces.png') ? await assets.img('faces/aligned-faces.png', 'aligned faces of the demo photos', { textPx: CAPTION_FONT, zoom: true }) : '';
+  // the align step names its photos (bundled demo photos, or LFW photos standing in for them)
+  const source = run?.steps.find((s) => s.name === 'align')?.parameters?.source;
+  const faces = (await res.files('faces')).includes('aligned-faces.png') ? await assets.img('faces/aligned-faces.png', `aligned faces of the ${typeof source === 'string' ? source : 'demo photos'}`, { textPx: CAPTION_FONT, zoom: true }) : '';
   if (!run) {
     return { ...base, status: 'absent', reason: 'no run.json (this results directory was not written by `facelens demo`); sections below read the analyses\' own summary files', body: faces };
   }
