@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { compareModels } from '../../../src/analyses/compare/compare.js';
 import { writeCompare } from '../../../src/analyses/compare/write.js';
-import type { Dataset } from '../../../src/data/dataset.js';
 import { loadModel } from '../../../src/models/registry.js';
-import { HAVE_LFW, LFW_DIR, NO_DATA, tempDir } from '../../data/helpers.js';
+import { HAVE_LFW, NO_DATA, tempDir } from '../../data/helpers.js';
+import { sixFaceLfw } from './fixture.js';
 import { readFile, stat } from 'node:fs/promises';
 
 const skip = HAVE_LFW ? false : NO_DATA;
 
 test('compare, one model: symmetric CKA matrix with 1 on the diagonal; chunking does not change it; files written', { skip }, async () => {
   const model = await loadModel('dlib-resnet');
-  const names = ['Abel_Pacheco/Abel_Pacheco_0001.jpg', 'Abel_Pacheco/Abel_Pacheco_0004.jpg', 'Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg', 'Akhmed_Zakayev/Akhmed_Zakayev_0003.jpg', 'Amber_Tamblyn/Amber_Tamblyn_0001.jpg', 'Amber_Tamblyn/Amber_Tamblyn_0002.jpg'];
-  const items = names.map((id) => ({ id, path: join(LFW_DIR, 'images', id) }));
-  const pairs = [
-    { a: names[0]!, b: names[1]!, same: true, fold: 0 },
-    { a: names[0]!, b: names[2]!, same: false, fold: 0 },
-    { a: names[2]!, b: names[3]!, same: true, fold: 1 },
-    { a: names[3]!, b: names[4]!, same: false, fold: 1 },
-  ];
-  const dataset: Dataset = { kind: 'lfw', root: LFW_DIR, items, pairs };
+  const dataset = sixFaceLfw();
   const layers = ['res128', 'gap', 'embedding'];
   const opts = { models: [model], dataset, layers: [layers.join(',')], detect: false, cache: false, maxDims: 512 };
   const one = await compareModels({ ...opts, chunk: 6 });

@@ -3,9 +3,9 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { compareModels, type CompareResult } from '../../../src/analyses/compare/compare.js';
-import type { Dataset } from '../../../src/data/dataset.js';
 import { loadModel } from '../../../src/models/registry.js';
-import { HAVE_LFW, LFW_DIR, NO_DATA, tempDir } from '../../data/helpers.js';
+import { HAVE_LFW, NO_DATA, tempDir } from '../../data/helpers.js';
+import { sixFaceLfw } from './fixture.js';
 
 const skip = HAVE_LFW ? false : NO_DATA;
 
@@ -16,15 +16,7 @@ class Interrupt extends Error {}
 
 test('compare resumes an interrupted run from its checkpoint to the identical result; other parameters do not reuse it', { skip }, async () => {
   const model = await loadModel('dlib-resnet');
-  const names = ['Abel_Pacheco/Abel_Pacheco_0001.jpg', 'Abel_Pacheco/Abel_Pacheco_0004.jpg', 'Akhmed_Zakayev/Akhmed_Zakayev_0001.jpg', 'Akhmed_Zakayev/Akhmed_Zakayev_0003.jpg', 'Amber_Tamblyn/Amber_Tamblyn_0001.jpg', 'Amber_Tamblyn/Amber_Tamblyn_0002.jpg'];
-  const items = names.map((id) => ({ id, path: join(LFW_DIR, 'images', id) }));
-  const pairs = [
-    { a: names[0]!, b: names[1]!, same: true, fold: 0 },
-    { a: names[0]!, b: names[2]!, same: false, fold: 0 },
-    { a: names[2]!, b: names[3]!, same: true, fold: 1 },
-    { a: names[3]!, b: names[4]!, same: false, fold: 1 },
-  ];
-  const dataset: Dataset = { kind: 'lfw', root: LFW_DIR, items, pairs };
+  const dataset = sixFaceLfw();
   const { dir, cleanup } = await tempDir();
   const checkpoint = join(dir, '.checkpoint');
   // Flush (and checkpoint) after every chunk of 2 faces.
