@@ -23,7 +23,7 @@ export async function poseYawSection(s: YawSummary, assets: Assets, base: { id: 
     encoding: {
       x: { field: 'layer', type: 'ordinal', sort: order, title: 'layer', axis: { labelAngle: -40 } },
       y: { field: 'value', type: 'quantitative', title: 'R² / accuracy', scale: { zero: false } },
-      color: { field: 'measure', type: 'nominal', title: 'measure' },
+      color: { field: 'measure', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 400 } },
     },
   } as ChartSpec;
   const chart = figure(await assets.chart('pose-yaw', spec, 'yaw R² per layer'), esc('k-NN estimates per layer (nested cross-validation): R² of yaw and pitch regression, and frontal/turned accuracy.'), [['SVG', assets.href('report/pose-yaw.svg')]]);
