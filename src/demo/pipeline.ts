@@ -63,7 +63,7 @@ export interface DemoOptions {
   amNeurons?: number;
   /** AM: facets (t-SNE clusters of the atlas) per neuron (default 2). */
   amFacets?: number;
-  /** AM schedule overrides (default: 2 octaves, each until the plateau, at most 80 steps; see AM_DEFAULTS). */
+  /** AM schedule overrides (default: 2 octaves, each until the plateau, at most 300 steps; see AM_DEFAULTS). */
   am?: Partial<MaximizeParams>;
   /** Faces for the invariance probe (highest detector scores; default 5, as the paper). */
   invarianceImages?: number;
@@ -97,7 +97,7 @@ export interface DemoSummary {
  * The AM schedule of the demo: the module's defaults (each octave runs until the activation
  * plateaus) with a lower cap of steps per octave, to fit the time budget.
  */
-export const AM_DEFAULTS = { steps: 80, octaves: 2, snapshots: 6 } satisfies Partial<MaximizeParams>;
+export const AM_DEFAULTS = { steps: 300, octaves: 2, snapshots: 6 } satisfies Partial<MaximizeParams>;
 
 /** The demo's own choices (the analyses' defaults come from their modules), read by the CLI and run.json. */
 export const DEMO_DEFAULTS = { seed: 0, atlasNeurons: 8, topN: 50, amLayers: 3, amNeurons: 2, amFacets: 2, invarianceImages: 5 } as const;
