@@ -3,7 +3,7 @@
  * items.json byte-identical to a single-process run, summary.json with the same parameters and
  * dataset, all shards' skipped items, and the shards it came from.
  */
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { checkShardSet } from '../cluster/shard-set.js';
@@ -31,17 +31,24 @@ export async function mergeEmbeds(dirs: string[], out: string): Promise<{ rows: 
   const items: unknown[] = [];
   const skipped: SkippedItem[] = [];
   let seconds = 0;
-  for (const s of shards) {
-    const f = await readNpy(path.join(s.dir, 'features.npy'));
-    const ids = await readJson<unknown[]>(path.join(s.dir, 'items.json'));
-    const { start, end } = s.shard;
-    if (f.shape[0] !== ids.length || ids.length + s.summary.skipped.length !== end - start) {
-      throw new UserError(`${s.dir}: incomplete shard (${f.shape[0]} feature rows, ${ids.length} items, ${s.summary.skipped.length} skipped of ${end - start}); rerun it`);
+  try {
+    for (const s of shards) {
+      const f = await readNpy(path.join(s.dir, 'features.npy'));
+      const ids = await readJson<unknown[]>(path.join(s.dir, 'items.json'));
+      const { start, end } = s.shard;
+      if (f.shape[0] !== ids.length || ids.length + s.summary.skipped.length !== end - start) {
+        throw new UserError(`${s.dir}: incomplete shard (${f.shape[0]} feature rows, ${ids.length} items, ${s.summary.skipped.length} skipped of ${end - start}); rerun it`);
+      }
+      if (f.shape[0] > 0) await writer.append(f.data);
+      items.push(...ids);
+      skipped.push(...s.summary.skipped);
+      seconds += s.summary.seconds;
     }
-    if (f.shape[0] > 0) await writer.append(f.data);
-    items.push(...ids);
-    skipped.push(...s.summary.skipped);
-    seconds += s.summary.seconds;
+  } catch (e) {
+    // A broken shard: the partial file is closed and removed, nothing half-written is left.
+    await writer.close().catch(() => undefined);
+    await rm(partial, { force: true });
+    throw e;
   }
   await writer.close();
   await rename(partial, features);

@@ -86,15 +86,22 @@ export async function embed(opts: EmbedOptions): Promise<EmbedResult> {
       opts.onProgress?.({ stage: 'embed', done: ids.length + skipped.length, total });
     },
   });
-  await runBatches(engine, faces, [probe.name], opts.batch ?? DEFAULT_BATCH, async (records, out) => {
-    const t = out[probe.name];
-    for (let i = 0; i < records.length; i++) {
-      await writer.append(sliceImage(t, i));
-      const { id, identity, label } = records[i].item;
-      ids.push({ id, identity, label });
-    }
-    opts.onProgress?.({ stage: 'embed', done: ids.length + skipped.length, total });
-  });
+  try {
+    await runBatches(engine, faces, [probe.name], opts.batch ?? DEFAULT_BATCH, async (records, out) => {
+      const t = out[probe.name];
+      for (let i = 0; i < records.length; i++) {
+        await writer.append(sliceImage(t, i));
+        const { id, identity, label } = records[i].item;
+        ids.push({ id, identity, label });
+      }
+      opts.onProgress?.({ stage: 'embed', done: ids.length + skipped.length, total });
+    });
+  } catch (e) {
+    // The file stays under its partial name (removed by the next run); the first error is the one reported.
+    await writer.close().catch(() => undefined);
+    await engine.release().catch(() => undefined);
+    throw e;
+  }
   await writer.close();
   await engine.release();
   if (ids.length === 0) await rm(partial, { force: true });

@@ -27,9 +27,16 @@ export async function mergeSweeps(dirs: string[], out: string): Promise<{ rows: 
     if (l.spatial) kinds.push(['argmax', 'int32']);
     for (const [kind, dtype] of kinds) {
       const w = await NpyAppender.create(files[kind](l.name), dtype, [l.channels]);
-      for (const s of shards) {
-        const a = await readNpy(sweepFiles(s.dir)[kind](l.name));
-        if (a.shape[0] > 0) await w.append(a.data);
+      // Closed on failure too (a shard's missing or broken file): the merged folder has no
+      // manifest until the end, so a partial file there is never read as a finished sweep.
+      try {
+        for (const s of shards) {
+          const a = await readNpy(sweepFiles(s.dir)[kind](l.name));
+          if (a.shape[0] > 0) await w.append(a.data);
+        }
+      } catch (e) {
+        await w.close().catch(() => undefined);
+        throw e;
       }
       await w.close();
     }
