@@ -32,9 +32,5 @@ export interface Dataset {
   note?: string;
 }
 
-/** An item that could not be used, and why. Long runs record these and go on. */
-export interface SkippedItem {
-  id: string;
-  path: string;
-  reason: string;
-}
+/** An item that could not be used, and why (its schema lives with the other result formats). */
+export type { SkippedItem } from '../results/skipped.js';

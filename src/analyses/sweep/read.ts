@@ -4,7 +4,7 @@ import type { SkippedItem } from '../../data/dataset.js';
 import { readJson } from '../../io/json.js';
 import { readNpy } from '../../io/npy.js';
 import { sweepFiles, type SweepItem, type SweepLayerInfo, type SweepManifest } from '../../results/sweep.js';
-import { validateSkipped, validateSweepItems, validateSweepManifest } from './validate.js';
+import { validateSkipped, validateSweepItems, validateSweepManifest } from '../../results/sweep-validate.js';
 
 export interface SweepLayerTable {
   layer: SweepLayerInfo;

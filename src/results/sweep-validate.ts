@@ -4,9 +4,9 @@
  * and the field, instead of a TypeError deep inside an analysis. Written by hand because the
  * checks are few and the messages must name facelens' own fields.
  */
-import { UserError } from '../../core/errors.js';
-import type { SkippedItem } from '../../data/dataset.js';
-import { SWEEP_FORMAT, type SweepItem, type SweepManifest } from '../../results/sweep.js';
+import { UserError } from '../core/errors.js';
+import type { SkippedItem } from './skipped.js';
+import { SWEEP_FORMAT, type SweepItem, type SweepManifest } from './sweep.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown, min = 0): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
