@@ -3,7 +3,7 @@
  * tarball built here from a few identities of ../shared/data/lfw, in the figshare layout
  * (`lfw_funneled/<Name>/<Name>_NNNN.jpg`), plus a matching pairs.txt. Never touches the internet.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -114,12 +114,18 @@ async function serve(files: Map<string, Buffer>): Promise<Served> {
 
 const leftovers = async (dataDir: string) => (await readdir(dataDir)).filter((e) => e.includes('.tmp-'));
 
-test('data fetch: installs the tarball and pairs.txt from a mirror, checksums verified, in the reader layout', { skip: HAVE_LFW ? false : NO_DATA, timeout: 60_000 }, async (t) => {
+/** A temp folder with the LFW tarball fixture, served by a local mirror; both cleaned up after the test. */
+async function servedFixture(t: TestContext) {
   const { dir, cleanup } = await tempDir('facelens-fetch-');
   t.after(cleanup);
   const fx = await buildFixture(dir);
   const srv = await serve(fx.files);
   t.after(srv.close);
+  return { dir, fx, srv };
+}
+
+test('data fetch: installs the tarball and pairs.txt from a mirror, checksums verified, in the reader layout', { skip: HAVE_LFW ? false : NO_DATA, timeout: 60_000 }, async (t) => {
+  const { dir, fx, srv } = await servedFixture(t);
   const dataDir = path.join(dir, 'data');
   assert.equal(await isInstalled(dataDir, 'lfw'), false);
   const r = await fetchDataset(fx.spec, { dataDir, baseUrl: `${srv.base}/` });
@@ -147,11 +153,7 @@ test('data fetch: installs the tarball and pairs.txt from a mirror, checksums ve
 });
 
 test('data fetch: a cut connection is resumed with an HTTP Range request, in the same run and from a leftover .part', { skip: HAVE_LFW ? false : NO_DATA, timeout: 60_000 }, async (t) => {
-  const { dir, cleanup } = await tempDir('facelens-fetch-');
-  t.after(cleanup);
-  const fx = await buildFixture(dir);
-  const srv = await serve(fx.files);
-  t.after(srv.close);
+  const { dir, fx, srv } = await servedFixture(t);
   const tgz = fx.files.get('lfw-funneled.tgz')!;
   const half = Math.floor(tgz.length / 2);
   srv.cut.set('lfw-funneled.tgz', half);
@@ -184,11 +186,7 @@ test('data fetch: a cut connection is resumed with an HTTP Range request, in the
 });
 
 test('data fetch: a wrong checksum is a clear error and leaves no dataset folder, no partial file', { skip: HAVE_LFW ? false : NO_DATA, timeout: 60_000 }, async (t) => {
-  const { dir, cleanup } = await tempDir('facelens-fetch-');
-  t.after(cleanup);
-  const fx = await buildFixture(dir);
-  const srv = await serve(fx.files);
-  t.after(srv.close);
+  const { dir, fx, srv } = await servedFixture(t);
   const dataDir = path.join(dir, 'data');
   const bad: DatasetSpec = { ...fx.spec, files: fx.spec.files.map((f, i) => (i === 0 ? { ...f, sha256: '0'.repeat(64) } : f)) };
   await assert.rejects(fetchDataset(bad, { dataDir, baseUrl: srv.base }), (e: Error) => {
