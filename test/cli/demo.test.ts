@@ -15,6 +15,7 @@ import { demoSummaryText } from '../../src/demo/summary.ts';
 import { buildReportDetailed } from '../../src/report/html/build.ts';
 import { Command } from 'commander';
 import { registerCorrespondence } from '../../src/cli/commands/correspondence.ts';
+import { TINY_DEMO } from '../demo/tiny-schedule.js';
 
 test('topNFor keeps the top sets at most half the swept images', () => {
   assert.equal(topNFor(22, 50), 11);
@@ -30,15 +31,8 @@ test('runDemo runs every step the data allows, records a failing step and goes o
     out: dir,
     seed: 3,
     photos: demoPhotos().slice(0, 2),
-    layers: ['pool1', 'gap'],
-    atlasNeurons: 1,
-    amLayers: ['gap'],
-    amNeurons: 1,
+    ...TINY_DEMO,
     amFacets: 2,
-    am: { steps: 2, octaves: 1, snapshots: 2 },
-    invarianceImages: 2,
-    invarianceRanges: { translate_y: [0, 20], rotate: [0, 30], scale: [1, 1.2] },
-    correspondenceImages: 3,
     cfp: path.join(dir, 'no-such-cfp'),
     log: (l) => lines.push(l),
   });

@@ -11,6 +11,7 @@ import { lfwPhotos, openDemoLfw } from '../../src/demo/data-source.ts';
 import { runDemo } from '../../src/demo/pipeline.ts';
 import { buildReportDetailed } from '../../src/report/html/build.ts';
 import { HAVE_LFW, LFW_DIR, NO_DATA } from '../data/helpers.ts';
+import { TINY_DEMO } from './tiny-schedule.js';
 
 test('demo on LFW: all steps ok on a 16-image subset, yaw probe as pose, 8 report sections with data', { skip: HAVE_LFW ? false : NO_DATA, timeout: 600_000 }, async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'facelens-demo-lfw-'));
@@ -25,15 +26,8 @@ test('demo on LFW: all steps ok on a 16-image subset, yaw probe as pose, 8 repor
     lfw: LFW_DIR,
     lfwLimit: limit,
     photos: lfwPhotos(lfw, 3),
-    layers: ['pool1', 'gap'],
-    atlasNeurons: 1,
-    amLayers: ['gap'],
-    amNeurons: 1,
+    ...TINY_DEMO,
     amFacets: 1,
-    am: { steps: 2, octaves: 1, snapshots: 2 },
-    invarianceImages: 2,
-    invarianceRanges: { translate_y: [0, 20], rotate: [0, 30], scale: [1, 1.2] },
-    correspondenceImages: 3,
     cacheDir: path.join(dir, 'cache'),
   });
   const names = s.record.steps.map((x) => `${x.name}:${x.status}${x.status === 'ok' ? '' : ` (${x.reason})`}`);
