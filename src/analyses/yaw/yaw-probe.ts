@@ -29,7 +29,7 @@ import { distanceMatrix, distanceMatrixFast, KNN_RULES, knnCvFromNeighbours, typ
 import type { FeatureMatrix } from '../metrics/matrix.js';
 import { NeighbourLists, neighbourPrefix } from '../metrics/neighbours.js';
 import { rocAuc } from '../metrics/verification.js';
-import { DEFAULT_KS } from '../probes/pose.js';
+import { POSE_DEFAULTS } from '../probes/pose.js';
 import { collectFaces, csvText, markdownTable, probeOutputFiles, stageTimer, writeProbeSummary, type ProbeComputed, type ProbeRunOptions } from '../probes/shared.js';
 import { estimateHeadPose, HEAD_POSE_METHOD, type HeadPose } from './head-pose.js';
 
@@ -87,10 +87,11 @@ export function yawProbeMetrics(
   distances?: ReadonlyMap<string, Float64Array>,
 ): YawMetrics {
   const params: Required<YawKnnOptions> = {
-    ks: options.ks ?? DEFAULT_KS,
-    folds: options.folds ?? 10,
+    // The same k candidates, folds and metric as `pose` (the issue asks for the same CV).
+    ks: options.ks ?? POSE_DEFAULTS.ks,
+    folds: options.folds ?? POSE_DEFAULTS.folds,
     seed: options.seed ?? 'facelens',
-    metric: options.metric ?? 'cosine',
+    metric: options.metric ?? POSE_DEFAULTS.metric,
     frontalMax: options.frontalMax ?? 15,
     turnedMin: options.turnedMin ?? 30,
   };
