@@ -9,6 +9,9 @@ export const ATLAS_FORMAT = 'facelens-atlas/1';
 /** How a neuron's projections are made (deconvnet / guided backprop / plain gradient). */
 export type ProjectionMode = ReluRule;
 
+/** Every projection mode, in the order the atlas folders and the explorer list them. */
+export const PROJECTION_MODES: readonly ProjectionMode[] = ['deconv', 'guided', 'gradient'];
+
 /** Inclusive pixel box. */
 export interface PixelBox {
   x0: number;

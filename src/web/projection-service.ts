@@ -32,13 +32,12 @@ import type { RgbImage } from '../data/image.js';
 import type { GradientEngine } from '../engine/ort/grad-engine.js';
 import type { FaceModel } from '../models/face-model.js';
 import type { SweepData, SweepLayerTable } from '../analyses/sweep/read.js';
-import type { ProjectionMode } from '../results/neuron-atlas.js';
+import { PROJECTION_MODES as MODES, type ProjectionMode } from '../results/neuron-atlas.js';
 import { sweepData, sweepLayer } from './sweep-api.js';
 
 export const PROJECTION_CACHE_FORMAT = 'facelens-explorer-projection/1';
 /** Pixels of each half of an on-demand tile (tiles are 2 * TILE x TILE). */
 export const TILE = 96;
-const MODES: readonly ProjectionMode[] = ['deconv', 'guided', 'gradient'];
 /** Gradient engines kept open (one per layer and mode). */
 const MAX_ENGINES = 2;
 

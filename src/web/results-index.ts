@@ -6,11 +6,10 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { NeuronAtlas } from '../results/neuron-atlas.js';
+import { PROJECTION_MODES as MODE_DIRS, type NeuronAtlas } from '../results/neuron-atlas.js';
 import { INDEX_FORMAT, type LayerEntry, type NeuronEntry, type NeuronModeEntry, type ProbeEntry, type ResultsIndex } from '../results/explorer-index.js';
 
 export const PROBE_DIRS = ['invariance', 'correspondence', 'verify', 'pose'] as const;
-const MODE_DIRS = ['deconv', 'guided', 'gradient'];
 const IMAGE_RE = /\.(png|jpe?g|svg|webp)$/i;
 
 async function list(dir: string): Promise<{ name: string; dir: boolean }[]> {
@@ -65,7 +64,7 @@ async function atlasFolder(root: string, rel: string): Promise<Map<number, { ent
 
 async function atlasOf(root: string, layer: string): Promise<LayerEntry['atlas']> {
   const dir = posix('atlas', layer);
-  const folders = [dir, ...(await list(path.join(root, dir))).filter((e) => e.dir && MODE_DIRS.includes(e.name)).map((e) => posix(dir, e.name))];
+  const folders = [dir, ...(await list(path.join(root, dir))).filter((e) => e.dir && (MODE_DIRS as readonly string[]).includes(e.name)).map((e) => posix(dir, e.name))];
   const byNeuron = new Map<number, NeuronEntry>();
   const modes: string[] = [];
   for (const folder of folders) {

@@ -29,10 +29,9 @@ import type { TfGraph } from '../../engine/tfjs/graph.js';
 import { findProbe, type FaceModel, type ProbeLayer } from '../../models/face-model.js';
 import { toInputBatch } from '../../models/preprocess.js';
 
-import type { ProjectionMode } from '../../results/neuron-atlas.js';
+import { PROJECTION_MODES, type ProjectionMode } from '../../results/neuron-atlas.js';
 import { DEFAULT_BATCH } from '../../engine/ort/batch-runner.js';
-export type { ProjectionMode };
-export const PROJECTION_MODES: readonly ProjectionMode[] = ['deconv', 'guided', 'gradient'];
+export { PROJECTION_MODES, type ProjectionMode };
 
 export interface ProjectOptions {
   /** TfGraph of `model` (used with prefer: 'tfjs'; optional otherwise). */
