@@ -22,7 +22,7 @@ import { alignedFaces, type AlignedFacesOptions } from '../src/data/faces.js';
 import { DLIB_150_TEMPLATE } from '../src/models/templates.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = path.resolve(ROOT, '../shared/data');
+export const DATA = path.resolve(ROOT, '../shared/data');
 
 export interface AlignRun {
   images: number;

@@ -32,6 +32,7 @@ import { findProbe } from '../src/models/face-model.js';
 import { loadModel } from '../src/models/registry.js';
 import { writeMarkdown } from './report.js';
 import { benchAlign, benchPoseMetrics, benchVerifyCold } from './front-end.js';
+import { benchSsdRoofline } from './ssd-roofline.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const T0 = performance.now();
@@ -478,13 +479,13 @@ async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(
       'npm run bench -- [--models dlib-resnet,vgg16-random] [--quick] [--no-pytorch] [--no-tfjs] [--no-verify] [--verify-pairs FILE] [--threads N] [--out-dir DIR]\n' +
-        '                 [--no-front-end | --front-end-only] [--front-end align,verify_cold,pose_metrics] [--align-images N] [--faceapi-images N] [--inline-images N]\n' +
+        '                 [--no-front-end | --front-end-only] [--front-end align,ssd_roofline,verify_cold,pose_metrics] [--align-images N] [--faceapi-images N] [--inline-images N]\n' +
         '  --front-end-only runs just issue 13\'s front-end rows and merges them into an existing results.json\n',
     );
     return;
   }
   const frontEnd = async (): Promise<Record<string, unknown>> => {
-    const parts = (values['front-end'] ?? 'align,verify_cold,pose_metrics').split(',').map((x) => x.trim());
+    const parts = (values['front-end'] ?? 'align,ssd_roofline,verify_cold,pose_metrics').split(',').map((x) => x.trim());
     const fe: Record<string, unknown> = { loadavg_start: os.loadavg() };
     const guard = async (name: string, f: () => unknown): Promise<void> => {
       if (!parts.includes(name)) return;
@@ -504,6 +505,7 @@ async function main(): Promise<void> {
         log,
       }),
     );
+    await guard('ssd_roofline', () => benchSsdRoofline());
     await guard('verify_cold', () => benchVerifyCold());
     await guard('pose_metrics', () => benchPoseMetrics());
     fe.loadavg_end = os.loadavg();
