@@ -17,7 +17,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import type { NeuronAtlas } from '../../src/analyses/atlas/atlas.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { startExplorer, type Explorer } from '../../src/web/server.ts';
@@ -52,6 +52,16 @@ async function open(hash: string): Promise<{ page: Page; problems: string[] }> {
   await page.goto(ex.url + hash);
   await page.waitForSelector('main h1');
   return { page, problems };
+}
+
+/** Clicks a neuron link, waits for that neuron's page, checks the visit raised no problems, closes the page. */
+async function followNeuronLink(page: Page, link: Locator, layer: string, problems: string[]): Promise<void> {
+  const k = await link.getAttribute('data-neuron');
+  await link.click();
+  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `${layer} · neuron ${k}`);
+  await page.waitForLoadState('networkidle');
+  assert.deepEqual(problems, []);
+  await page.close();
 }
 
 const neuronJson = async (layer: string, k: number, sub = ''): Promise<NeuronAtlas> =>
@@ -152,12 +162,7 @@ test('similarity heatmap: hover reads S from the matrix, a click opens the row n
   const first = page.locator('#redundant a').first();
   await page.goBack();
   await page.waitForSelector('#redundant a');
-  const k = await first.getAttribute('data-neuron');
-  await first.click();
-  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `res64 · neuron ${k}`);
-  await page.waitForLoadState('networkidle');
-  assert.deepEqual(problems, []);
-  await page.close();
+  await followNeuronLink(page, first, 'res64', problems);
 });
 
 test('missing pieces are explained on the page', { skip }, async () => {
@@ -440,12 +445,7 @@ test('on-demand projections: a non-atlas neuron gets its top tiles from serve; t
   assert.deepEqual(faceImgs.broken, []);
   // face view -> neuron page
   const first = page.locator('.face-layer[data-layer="res128"] a.neuron-link').first();
-  const n = await first.getAttribute('data-neuron');
-  await first.click();
-  await page.waitForFunction((t) => document.querySelector('main h1')?.textContent === t, `res128 · neuron ${n}`);
-  await page.waitForLoadState('networkidle');
-  assert.deepEqual(problems, []);
-  await page.close();
+  await followNeuronLink(page, first, 'res128', problems);
 });
 
 test('on-demand projections when the swept images are gone: the page says why', { skip }, async () => {
