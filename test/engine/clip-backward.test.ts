@@ -186,7 +186,7 @@ for (const [name, [lo, hi]] of Object.entries(BARE)) {
       const t = await ortVjp(model, rule, X, 1, DY, 'tfjs');
       // TF.js' own clip gradient counts the bounds as inside; the rules agree everywhere else.
       const onBound = (k: number) => X[k] === lo || X[k] === hi;
-      const keep = (a: ArrayLike<number>) => [...a].filter((_, k) => rule !== 'gradient' || !onBound(k)).map((v) => v + 0); // -0 -> 0
+      const keep = (a: ArrayLike<number>) => Array.from(a).filter((_, k) => rule !== 'gradient' || !onBound(k)).map((v) => v + 0); // -0 -> 0
       assert.deepEqual(keep(t.grad), keep(EXPECTED[name][rule]), `TfGraph ${rule}`);
     }
   });
