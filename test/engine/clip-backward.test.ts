@@ -17,7 +17,7 @@ import { BACKWARD_RULES, type BackwardContext } from '../../src/engine/ort/backw
 import { createGradientEngine } from '../../src/engine/ort/grad-engine.ts';
 import type { ReluRule } from '../../src/engine/tfjs/relu-rules.ts';
 import type { FaceModel } from '../../src/models/face-model.ts';
-import { mulberry32, randn, relErr } from './helpers.ts';
+import { conv3x3, mulberry32, randn, relErr } from './helpers.ts';
 
 /** A FaceModel around a test graph with input `x` (N x 3 x H x W) and one probe `z`. */
 function testModel(name: string, onnx: Uint8Array, H: number, W: number, zShape: number[]): FaceModel {
@@ -75,20 +75,8 @@ function clipNet(form: ClipForm): Uint8Array {
 
 /** The net in float64: pre-activations and z for one image (C x H x W). */
 function forward64(x: ArrayLike<number>, lo: number, hi: number): { pre: Float64Array; z: Float64Array } {
-  const pre = new Float64Array(M * H * W);
+  const pre = conv3x3(x, C, M, H, W, w1, b1);
   const z = new Float64Array(O * H * W);
-  for (let m = 0; m < M; m++)
-    for (let i = 0; i < H; i++)
-      for (let j = 0; j < W; j++) {
-        let s = b1[m];
-        for (let c = 0; c < C; c++)
-          for (let ki = 0; ki < 3; ki++)
-            for (let kj = 0; kj < 3; kj++) {
-              const yi = i + ki - 1, xj = j + kj - 1;
-              if (yi >= 0 && yi < H && xj >= 0 && xj < W) s += w1[((m * C + c) * 3 + ki) * 3 + kj] * x[(c * H + yi) * W + xj];
-            }
-        pre[(m * H + i) * W + j] = s;
-      }
   for (let o = 0; o < O; o++)
     for (let p = 0; p < H * W; p++) {
       let s = b2[o];
