@@ -5,7 +5,8 @@
  *   Clip with no max, and Clip with no min (empty input name) and a Constant-node max;
  * - 'deconv' / 'guided' (and 'gradient' at the bounds) on a bare Clip against hand-computed values,
  *   on ONNX Runtime and on TfGraph (which follows the same rules);
- * - the attribute form (opsets < 11) and the unsupported cases, on the rule itself.
+ * - the attribute form (opsets < 11) and the unsupported cases, on the rule itself;
+ * - the built-in faceres: ORT = TfGraph under the three rules, and its Grad-CAM graph builds.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { Gen, UnsupportedOpError } from '../../src/engine/ort/backward-gen.ts';
 import { BACKWARD_RULES, type BackwardContext } from '../../src/engine/ort/backward-rules.ts';
 import { createGradientEngine } from '../../src/engine/ort/grad-engine.ts';
 import type { ReluRule } from '../../src/engine/tfjs/relu-rules.ts';
-import type { FaceModel } from '../../src/models/face-model.ts';
+import { findProbe, type FaceModel } from '../../src/models/face-model.ts';
 import { conv3x3, mulberry32, randn, relErr } from './helpers.ts';
 
 /** A FaceModel around a test graph with input `x` (N x 3 x H x W) and one probe `z`. */
@@ -33,8 +34,9 @@ function testModel(name: string, onnx: Uint8Array, H: number, W: number, zShape:
   };
 }
 
-async function ortVjp(model: FaceModel, rule: ReluRule, input: Float32Array, batch: number, mask: Float32Array, prefer?: 'tfjs') {
-  const e = await createGradientEngine(model, { output: 'z', rule, threads: 1, prefer });
+/** One vjp with a mask upstream on ONNX Runtime (asserting it did not fall back) or on TfGraph. */
+async function vjp(model: FaceModel, rule: ReluRule, input: Float32Array, batch: number, mask: Float32Array, output = 'z', prefer?: 'tfjs') {
+  const e = await createGradientEngine(model, { output, rule, threads: 1, prefer });
   try {
     assert.equal(e.backend, prefer ?? 'onnxruntime');
     return await e.vjp(input, batch, { kind: 'mask', mask });
@@ -108,7 +110,7 @@ for (const form of ['min-max', 'no-max', 'no-min'] as ClipForm[]) {
     const per = C * H * W;
     const input = randn(mulberry32(31), batch * per, 2);
     const mask = randn(mulberry32(32), batch * O * H * W);
-    const r = await ortVjp(testModel(`clip-${form}`, clipNet(form), H, W, [O, H, W]), 'gradient', input, batch, mask);
+    const r = await vjp(testModel(`clip-${form}`, clipNet(form), H, W, [O, H, W]), 'gradient', input, batch, mask);
     for (let n = 0; n < batch; n++) {
       const x = input.subarray(n * per, (n + 1) * per);
       const m = mask.subarray(n * O * H * W, (n + 1) * O * H * W);
@@ -168,10 +170,10 @@ for (const [name, [lo, hi]] of Object.entries(BARE)) {
   test(`${name}: ORT and TfGraph 'deconv' / 'guided' / 'gradient' = hand-computed values`, async () => {
     const model = bareClip(lo, hi);
     for (const rule of ['gradient', 'deconv', 'guided'] as ReluRule[]) {
-      const o = await ortVjp(model, rule, X, 1, DY);
+      const o = await vjp(model, rule, X, 1, DY);
       assert.deepEqual([...o.value], [...X].map((v) => Math.min(Math.max(v, lo ?? -Infinity), hi ?? Infinity)));
       assert.deepEqual([...o.grad], EXPECTED[name][rule], `ORT ${rule}`);
-      const t = await ortVjp(model, rule, X, 1, DY, 'tfjs');
+      const t = await vjp(model, rule, X, 1, DY, 'z', 'tfjs');
       // TF.js' own clip gradient counts the bounds as inside; the rules agree everywhere else.
       const onBound = (k: number) => X[k] === lo || X[k] === hi;
       const keep = (a: ArrayLike<number>) => Array.from(a).filter((_, k) => rule !== 'gradient' || !onBound(k)).map((v) => v + 0); // -0 -> 0
@@ -245,4 +247,30 @@ test('Clip with an input-dependent, non-constant or non-scalar bound is unsuppor
   await assert.rejects(runRule(node, 'gradient', clip06, { consts: { hi: six } }), /unsupported op "Clip".*min not constant/);
   const two: TensorProto = { dims: [2], dataType: TensorDataType.FLOAT, floatData: [0, 1] };
   await assert.rejects(runRule(node, 'gradient', clip06, { consts: { lo: two, hi: six } }), /unsupported op "Clip".*min is not a scalar/);
+});
+
+// ---- the built-in ReLU6 model ---------------------------------------------------------------------
+
+test('faceres (MobileNet, ReLU6 as Clip): ORT backward graphs = TfGraph under all three rules, and its similarity Grad-CAM builds', async () => {
+  const { loadModel } = await import('../../src/models/registry.ts');
+  const { LayerCam } = await import('../../src/analyses/explain/layer-cam.ts');
+  const m = await loadModel('faceres');
+  const embedding = findProbe(m, 'embedding');
+  const input = randn(mulberry32(3), 3 * 224 * 224, 40); // pixel values minus the mean colour
+  const mask = randn(mulberry32(4), 1024);
+  for (const rule of ['gradient', 'deconv', 'guided'] as ReluRule[]) {
+    const o = await vjp(m, rule, input, 1, mask, embedding.tensor);
+    const t = await vjp(m, rule, input, 1, mask, embedding.tensor, 'tfjs');
+    assert.ok(relErr(o.value, t.value) < 1e-4, `${rule}: embedding values`);
+    const e = relErr(o.grad, t.grad);
+    assert.ok(e < 1e-4 && t.grad.some((v) => v !== 0), `${rule}: ORT vs TfGraph gradient, relative error ${e.toExponential(2)}`);
+  }
+  const cam = await LayerCam.create(m, 'map14', embedding);
+  try {
+    const map = await cam.map(input, mask);
+    assert.equal(map.length, 224 * 224);
+    assert.ok(map.every(Number.isFinite) && map.some((v) => v !== 0), 'a finite, non-zero CAM');
+  } finally {
+    await cam.release();
+  }
 });
