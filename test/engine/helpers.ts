@@ -25,3 +25,24 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (Number.isNaN(diff)) return Infinity;
   return scale === 0 ? diff : diff / scale;
 }
+
+/**
+ * Plain-loop reference of a 3x3 convolution, stride 1, zero padding 1, on one NCHW image
+ * (cin x h x w -> cout x h x w; weights cout x cin x 3 x 3), accumulated and returned in float64.
+ */
+export function conv3x3(x: ArrayLike<number>, cin: number, cout: number, h: number, w: number, weights: ArrayLike<number>, bias: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(cout * h * w);
+  for (let o = 0; o < cout; o++)
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        let s = bias[o];
+        for (let c = 0; c < cin; c++)
+          for (let ki = 0; ki < 3; ki++)
+            for (let kj = 0; kj < 3; kj++) {
+              const yi = i + ki - 1, xj = j + kj - 1;
+              if (yi >= 0 && yi < h && xj >= 0 && xj < w) s += weights[((o * cin + c) * 3 + ki) * 3 + kj] * x[(c * h + yi) * w + xj];
+            }
+        y[(o * h + i) * w + j] = s;
+      }
+  return y;
+}

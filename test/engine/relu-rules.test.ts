@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tfjs/backend.js';
 import { TfGraph, type ReluRule } from '../../src/engine/tfjs/graph.js';
 import { GraphBuilder } from '../../src/engine/onnx/builder.js';
-import { mulberry32, randn, relErr } from './helpers.js';
+import { conv3x3, mulberry32, randn, relErr } from './helpers.js';
 
 const N = 2, C = 2, H = 6, W = 6, M = 3, O = 2;
 const rng = mulberry32(21);
@@ -46,22 +46,8 @@ function handWritten(rule: ReluRule, slope1: Float32Array): Float32Array {
   const gx = new Float32Array(N * C * H * W);
   for (let n = 0; n < N; n++) {
     // conv1 (pads 1) and activation
-    const y1 = new Float32Array(M * H * W);
-    const r1 = new Float32Array(M * H * W);
-    for (let m = 0; m < M; m++)
-      for (let i = 0; i < H; i++)
-        for (let j = 0; j < W; j++) {
-          let s = b1[m];
-          for (let c = 0; c < C; c++)
-            for (let ki = 0; ki < 3; ki++)
-              for (let kj = 0; kj < 3; kj++) {
-                const yi = i + ki - 1, xj = j + kj - 1;
-                if (yi < 0 || yi >= H || xj < 0 || xj >= W) continue;
-                s += w1[((m * C + c) * 3 + ki) * 3 + kj] * x[((n * C + c) * H + yi) * W + xj];
-              }
-          y1[(m * H + i) * W + j] = s;
-          r1[(m * H + i) * W + j] = s > 0 ? s : slope1[m] * s;
-        }
+    const y1 = Float32Array.from(conv3x3(x.subarray(n * C * H * W, (n + 1) * C * H * W), C, M, H, W, w1, b1));
+    const r1 = y1.map((s, k) => (s > 0 ? s : slope1[Math.floor(k / (H * W))] * s));
     // max pool 2x2/2 with switches (first maximum in scan order)
     const pv = new Float32Array(M * Hp * Wp);
     const arg = new Int32Array(M * Hp * Wp);

@@ -10,7 +10,7 @@
  * the same weights; MaxPool -> MaxPool with Indices, then MaxUnpool (non-overlapping windows) or
  * ScatterElements(add) (overlapping windows: a cell that wins two windows gets both gradients);
  * ORT's MaxPool picks the first maximum of a window in row-major order, as TfGraph's MaxPoolGrad
- * does. Rectifiers follow tfjs/relu-rules.ts.
+ * does. Rectifiers (and Clip, see `clip`) follow tfjs/relu-rules.ts.
  */
 import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import type { Gen, UnsupportedOpError } from './backward-gen.js';
@@ -104,6 +104,58 @@ function rectifier(cx: BackwardContext, m: string, slope: number | string | unde
   const r = g.one('Relu', [gv]);
   return slope === undefined ? g.one('Where', [pos, r, g.zero]) : g.one('Mul', [r, deriv()]);
 }
+
+/**
+ * Clip's constant bounds: inputs 1 and 2 (opset >= 11) or the attributes min / max (older opsets).
+ * undefined = unbounded: absent, an empty input name, or an infinite value (the TF.js converter
+ * writes Maximum / Minimum with a scalar as Clip with -inf / +inf).
+ */
+function clipBounds(cx: BackwardContext): { lo?: number; hi?: number } {
+  const bound = (k: 1 | 2, name: 'min' | 'max'): number | undefined => {
+    const v = cx.ins[k];
+    let b: number | undefined;
+    if (v) {
+      if (cx.depends(v)) throw cx.unsupported(`input-dependent ${name}`);
+      const t = cx.constant(v);
+      if (!t) throw cx.unsupported(`${name} not constant`);
+      const vals = tensorValues(t);
+      if (vals.length !== 1) throw cx.unsupported(`${name} is not a scalar`);
+      b = Number(vals[0]);
+    } else b = attrFloat(cx.node, name);
+    return b !== undefined && Number.isFinite(b) ? b : undefined;
+  };
+  return { lo: bound(1, 'min'), hi: bound(2, 'max') };
+}
+
+/**
+ * Clip(x, lo, hi) backward (either bound may be absent). With inside = lo < x < hi (strict: at
+ * x == lo or x == hi the unit counts as clipped and passes 0, as ReLU passes 0 at x == 0):
+ * - 'gradient': dx = dy * inside (the true gradient off the two kinks);
+ * - 'deconv':   dx = relu(dy) when there is a lower bound, else dy: the lower bound is treated
+ *               as the ReLU of Zeiler & Fergus' deconvnet (backward signal rectified, no forward
+ *               mask); the upper bound, which deconvnets do not have, is ignored like the mask;
+ * - 'guided':   dx = (deconv signal) * inside: the forward mask AND the rectified signal, as
+ *               guided backprop is for ReLU.
+ * Zeiler & Fergus and Springenberg et al. define the rules for ReLU only; these are facelens'
+ * extension to clipped units such as ReLU6 (a modelling choice, the same in tfjs/relu-rules.ts).
+ * The mask is read from the output: lo < y < hi iff lo < x < hi, which leaves ORT free to fuse
+ * the forward Conv + Clip.
+ */
+const clip: BackwardRule = (cx) => {
+  const { g, out, gy, rule } = cx;
+  const { lo, hi } = clipBounds(cx);
+  const scalar = (v: number) => g.floats([], new Float32Array([v]), 'clipbound');
+  const signal = rule !== 'gradient' && lo !== undefined ? g.one('Relu', [gy]) : gy;
+  const conds: string[] = [];
+  if (lo !== undefined) conds.push(g.one('Greater', [out, scalar(lo)]));
+  if (hi !== undefined) conds.push(g.one('Less', [out, scalar(hi)]));
+  if (rule === 'deconv' || conds.length === 0) {
+    cx.addGrad(cx.x, signal);
+    return;
+  }
+  const inside = conds.length === 2 ? g.one('And', conds) : conds[0];
+  cx.addGrad(cx.x, g.one('Where', [inside, signal, g.zero]));
+};
 
 const passThrough: BackwardRule = (cx) => cx.addGrad(cx.x, cx.gy);
 
@@ -290,6 +342,7 @@ export const BACKWARD_RULES: Readonly<Record<string, BackwardRule>> = {
     if (cx.depends(cx.ins[1])) throw cx.unsupported('input-dependent slope');
     cx.addGrad(cx.x, rectifier(cx, cx.x, cx.ins[1]));
   },
+  Clip: clip,
   Identity: passThrough,
   Dropout: passThrough,
   Flatten: reshapeBack,

@@ -16,7 +16,7 @@ import {
 import { ConstMatrix } from './matmul.js';
 import { opError, type LoadContext, type OpDef, type Prepared, type RunContext } from './op-types.js';
 import { SPATIAL_OPS } from './ops-spatial.js';
-import { rectify } from './relu-rules.js';
+import { clipUnit, rectify } from './relu-rules.js';
 
 /** Float tensors up to this many elements are also kept on the host (for pads, clip bounds...). */
 const HOST_FLOAT_LIMIT = 64;
@@ -107,10 +107,7 @@ const Clip: OpDef = {
     const x = need(ctx, inputs[0]);
     const lo = scalarOf(ctx, inputs[1], 'min') ?? attrFloat(ctx.node, 'min') ?? -Infinity;
     const hi = scalarOf(ctx, inputs[2], 'max') ?? attrFloat(ctx.node, 'max') ?? Infinity;
-    let y: tf.Tensor;
-    if (typeof lo === 'number' && typeof hi === 'number') y = tf.clipByValue(x.get(), lo, hi);
-    else y = tf.minimum(tf.maximum(x.get(), lo), hi);
-    return [Val.tensor(y, x.layout)];
+    return [Val.tensor(clipUnit(x.get(), lo, hi, ctx.reluRule), x.layout)];
   },
 };
 

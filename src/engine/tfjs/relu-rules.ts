@@ -14,6 +14,16 @@
  * - 'guided':   dx = relu(dy) * (x > 0 ? 1 : slope)          (rectified backward signal times
  *               the true local derivative)
  * The slope is treated as a constant: no gradient flows to it under 'deconv'/'guided'.
+ *
+ * Clipped units y = clip(x, lo, hi) (ReLU6 and the like; either bound may be absent), with
+ * inside = lo < x < hi (strict: the kinks count as clipped, as x = 0 does for ReLU):
+ * - 'gradient': dx = dy * inside                    (true gradient; here TF.js' own autodiff,
+ *               which counts the kinks as inside: they differ only exactly on a bound)
+ * - 'deconv':   dx = relu(dy) with a lower bound, else dy (the lower bound acts as deconvnet's
+ *               ReLU; the upper bound is ignored, like the forward mask)
+ * - 'guided':   dx = (deconv signal) * inside        (forward mask AND rectified signal)
+ * Zeiler & Fergus / Springenberg et al. define the rules for ReLU only: this extension is
+ * facelens' modelling choice, the same in the ONNX Runtime backward graphs (ort/backward-rules.ts).
  */
 import { tf } from './backend.js';
 
@@ -50,6 +60,27 @@ export function rectify(x: tf.Tensor, slope: number | tf.Tensor, rule: ReluRule)
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         if (rule === 'deconv') return leakyForward(dy, slope);
         return tf.mul(tf.relu(dy), leakyDerivative(saved[0], slope));
+      },
+    };
+  });
+  return f(x);
+}
+
+/** clip(x, lo, hi) (a bound of +-Infinity = none) with the given backward rule (see the module comment). */
+export function clipUnit(x: tf.Tensor, lo: number | tf.Tensor, hi: number | tf.Tensor, rule: ReluRule): tf.Tensor {
+  const forward = (v: tf.Tensor) => (typeof lo === 'number' && typeof hi === 'number' ? tf.clipByValue(v, lo, hi) : tf.minimum(tf.maximum(v, lo), hi));
+  if (rule === 'gradient') return forward(x);
+  const hasLower = typeof lo !== 'number' || Number.isFinite(lo);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([input]);
+    return {
+      value: forward(input),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const signal = hasLower ? tf.relu(dy) : dy;
+        if (rule === 'deconv') return signal;
+        const inside = tf.logicalAnd(tf.greater(saved[0], lo), tf.less(saved[0], hi));
+        return tf.mul(signal, tf.cast(inside, 'float32'));
       },
     };
   });

@@ -15,7 +15,7 @@ import { initTf, tf } from '../../../src/engine/tfjs/backend.ts';
 import { TfGraph } from '../../../src/engine/tfjs/graph.ts';
 import type { FaceModel } from '../../../src/models/face-model.ts';
 import { receptiveFields } from '../../../src/models/receptive-field.ts';
-import { mulberry32, randn } from '../../engine/helpers.ts';
+import { conv3x3, mulberry32, randn } from '../../engine/helpers.ts';
 
 await initTf();
 
@@ -79,20 +79,7 @@ function netInput(face: RgbImage, order: 'RGB' | 'BGR'): Float32Array {
 
 // ---- the hand-written deconvnet (NCHW, one image, plain loops) ----
 function convFwd(x: Float32Array, cin: number, cout: number, h: number, w: Float32Array, b: Float32Array): Float32Array {
-  const y = new Float32Array(cout * h * h);
-  for (let o = 0; o < cout; o++)
-    for (let i = 0; i < h; i++)
-      for (let j = 0; j < h; j++) {
-        let s = b[o];
-        for (let c = 0; c < cin; c++)
-          for (let ki = 0; ki < 3; ki++)
-            for (let kj = 0; kj < 3; kj++) {
-              const yi = i + ki - 1, xj = j + kj - 1;
-              if (yi >= 0 && yi < h && xj >= 0 && xj < h) s += w[((o * cin + c) * 3 + ki) * 3 + kj] * x[(c * h + yi) * h + xj];
-            }
-        y[(o * h + i) * h + j] = s;
-      }
-  return y;
+  return Float32Array.from(conv3x3(x, cin, cout, h, h, w, b));
 }
 /** Transposed convolution: gradient w.r.t. the conv input of the upstream g. */
 function convBack(g: Float32Array, cin: number, cout: number, h: number, w: Float32Array): Float32Array {
