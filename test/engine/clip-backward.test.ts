@@ -15,35 +15,10 @@ import { GraphBuilder } from '../../src/engine/onnx/builder.ts';
 import { encodeAttr, encodeModel, onnx, TensorDataType, type NodeProto, type TensorProto } from '../../src/engine/onnx/proto.ts';
 import { Gen, UnsupportedOpError } from '../../src/engine/ort/backward-gen.ts';
 import { BACKWARD_RULES, type BackwardContext } from '../../src/engine/ort/backward-rules.ts';
-import { createGradientEngine } from '../../src/engine/ort/grad-engine.ts';
 import type { ReluRule } from '../../src/engine/tfjs/relu-rules.ts';
 import { findProbe, type FaceModel } from '../../src/models/face-model.ts';
+import { centralDiff, testModel, vjp } from './backward-helpers.ts';
 import { conv3x3, mulberry32, randn, relErr } from './helpers.ts';
-
-/** A FaceModel around a test graph with input `x` (N x 3 x H x W) and one probe `z`. */
-function testModel(name: string, onnx: Uint8Array, H: number, W: number, zShape: number[]): FaceModel {
-  return {
-    name,
-    description: 'test net',
-    inputSize: { width: W, height: H },
-    inputName: 'x',
-    preprocessing: { mean: [0, 0, 0], std: [1, 1, 1], channelOrder: 'RGB', layout: 'NCHW' },
-    probes: [{ name: 'z', tensor: 'z', kind: zShape.length === 3 ? 'conv' : 'fc', shape: zShape }],
-    onnx,
-    alignment: { name: 'none', size: W, points: [] },
-  };
-}
-
-/** One vjp with a mask upstream on ONNX Runtime (asserting it did not fall back) or on TfGraph. */
-async function vjp(model: FaceModel, rule: ReluRule, input: Float32Array, batch: number, mask: Float32Array, output = 'z', prefer?: 'tfjs') {
-  const e = await createGradientEngine(model, { output, rule, threads: 1, prefer });
-  try {
-    assert.equal(e.backend, prefer ?? 'onnxruntime');
-    return await e.vjp(input, batch, { kind: 'mask', mask });
-  } finally {
-    await e.release();
-  }
-}
 
 // ---- finite differences on Conv 3x3 -> Clip -> Conv 1x1 -------------------------------------
 
@@ -89,18 +64,8 @@ function forward64(x: ArrayLike<number>, lo: number, hi: number): { pre: Float64
 }
 
 /** Central differences of sum(mask * z) with respect to each input value (float64). */
-function finiteDiff(x: Float32Array, mask: ArrayLike<number>, lo: number, hi: number, eps = 1e-4): Float64Array {
-  const f = (v: Float64Array) => forward64(v, lo, hi).z.reduce((s, zi, k) => s + mask[k] * zi, 0);
-  const g = new Float64Array(x.length);
-  const v = Float64Array.from(x);
-  for (let k = 0; k < x.length; k++) {
-    v[k] = x[k] + eps;
-    const up = f(v);
-    v[k] = x[k] - eps;
-    g[k] = (up - f(v)) / (2 * eps);
-    v[k] = x[k];
-  }
-  return g;
+function finiteDiff(x: Float32Array, mask: ArrayLike<number>, lo: number, hi: number): Float64Array {
+  return centralDiff((v) => forward64(v, lo, hi).z.reduce((s, zi, k) => s + mask[k] * zi, 0), x);
 }
 
 for (const form of ['min-max', 'no-max', 'no-min'] as ClipForm[]) {
@@ -199,6 +164,7 @@ async function runRule(node: NodeProto, rule: ReluRule, y: Float32Array, opts: {
     rule,
     conv: 'auto',
     forward: node,
+    opset: 17,
     depends: (v) => v === 'x' || (opts.dependent ?? []).includes(v),
     shape: () => [6],
     constant: (n) => (n ? opts.consts?.[n] : undefined),

@@ -19,7 +19,7 @@ import { mulberry32, randn, relErr } from './helpers.ts';
 
 const TOL = 1e-4;
 
-function smallVgg(seed: number, extra?: 'Sigmoid'): FaceModel {
+function smallVgg(seed: number, extra?: 'Tanh'): FaceModel {
   const rng = mulberry32(seed);
   const g = new GraphBuilder('small-vgg');
   const S = 32;
@@ -208,10 +208,10 @@ test('deconv projection of one dlib pool1 cell is exactly zero outside its recep
 });
 
 test('unsupported op: typed error naming the op, and the factory falls back to TF.js once', async () => {
-  const m = smallVgg(4, 'Sigmoid');
+  const m = smallVgg(4, 'Tanh');
   assert.throws(
     () => buildBackwardModel(m.onnx, { input: 'input', output: 'fc7', rule: 'gradient', upstream: 'mask' }, new Map([['fc7', [1, 24]]])),
-    (e: unknown) => e instanceof UnsupportedOpError && e.op === 'Sigmoid',
+    (e: unknown) => e instanceof UnsupportedOpError && e.op === 'Tanh',
   );
   const lines: string[] = [];
   const orig = process.stderr.write.bind(process.stderr);
@@ -231,7 +231,7 @@ test('unsupported op: typed error naming the op, and the factory falls back to T
   } finally {
     process.stderr.write = orig;
   }
-  const warnings = lines.filter((l) => l.includes('Sigmoid'));
+  const warnings = lines.filter((l) => l.includes('Tanh'));
   assert.equal(warnings.length, 1, lines.join(''));
 });
 

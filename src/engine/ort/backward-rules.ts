@@ -10,7 +10,9 @@
  * the same weights; MaxPool -> MaxPool with Indices, then MaxUnpool (non-overlapping windows) or
  * ScatterElements(add) (overlapping windows: a cell that wins two windows gets both gradients);
  * ORT's MaxPool picks the first maximum of a window in row-major order, as TfGraph's MaxPoolGrad
- * does. Rectifiers (and Clip, see `clip`) follow tfjs/relu-rules.ts.
+ * does. Rectifiers (and Clip, see `clip`) follow tfjs/relu-rules.ts; every other op (the linear
+ * ones, Mul / Div, and the smooth activations Sigmoid / Softmax) uses its true local derivative
+ * under all three rules, as TfGraph's tf.grad does.
  */
 import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import type { Gen, UnsupportedOpError } from './backward-gen.js';
@@ -32,6 +34,8 @@ export interface BackwardContext {
   readonly conv: 'auto' | 'transpose';
   /** The node's copy in the emitted forward graph (MaxPool adds its Indices output there). */
   readonly forward: NodeProto;
+  /** The model's default-domain opset (the semantics of the forward node). */
+  readonly opset: number;
   /** Whether a value depends on the differentiated input. */
   depends(v: string): boolean;
   /** Static (batch-1) shape of a forward value. */
@@ -155,6 +159,29 @@ const clip: BackwardRule = (cx) => {
   }
   const inside = conds.length === 2 ? g.one('And', conds) : conds[0];
   cx.addGrad(cx.x, g.one('Where', [inside, signal, g.zero]));
+};
+
+/**
+ * Sigmoid backward: dx = dy * y * (1 - y), with y read from the output. A smooth unit: the true
+ * local derivative under all three rules ('deconv' and 'guided' change rectifiers only).
+ */
+const sigmoid: BackwardRule = ({ g, x, out: y, gy, addGrad }) => {
+  const oneMinusY = g.one('Sub', [g.floats([], new Float32Array([1]), 'one'), y]);
+  addGrad(x, g.one('Mul', [gy, g.one('Mul', [y, oneMinusY])]));
+};
+
+/**
+ * Softmax backward (opset >= 13: softmax along `axis`, default -1): dx = y * (dy - sum(dy * y,
+ * axis)), with y read from the output. Opsets < 13 normalise over the input coerced to 2-D at
+ * `axis` (default 1), a different function: not covered (the caller falls back to TfGraph).
+ * As for Sigmoid, the true local derivative under all three rules.
+ */
+const softmax: BackwardRule = (cx) => {
+  const { g, x, out: y, gy } = cx;
+  if (cx.opset < 13) throw cx.unsupported(`opset ${cx.opset} (softmax of the input coerced to 2-D)`);
+  const axis = attrInt(cx.node, 'axis') ?? -1;
+  const dot = g.one('ReduceSum', [g.one('Mul', [gy, y]), g.ints([axis])], { keepdims: 1 });
+  cx.addGrad(x, g.one('Mul', [y, g.one('Sub', [gy, dot])]));
 };
 
 const passThrough: BackwardRule = (cx) => cx.addGrad(cx.x, cx.gy);
@@ -343,6 +370,8 @@ export const BACKWARD_RULES: Readonly<Record<string, BackwardRule>> = {
     cx.addGrad(cx.x, rectifier(cx, cx.x, cx.ins[1]));
   },
   Clip: clip,
+  Sigmoid: sigmoid,
+  Softmax: softmax,
   Identity: passThrough,
   Dropout: passThrough,
   Flatten: reshapeBack,

@@ -112,6 +112,8 @@ export function buildBackwardModel(bytes: Uint8Array, spec: BackwardSpec, shapes
   const graph = model.graph;
   if (!graph) throw new Error('ONNX model has no graph');
   const all = graph.node ?? [];
+  const def = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  const version = Number(def?.version ?? 0);
   const capture = [...new Set(spec.capture ?? [])].filter((c) => c !== spec.output && c !== spec.input);
   const { order, dep } = analyse(all, spec.input, [spec.output, ...capture]);
   if (!dep.has(spec.output)) throw new Error(`backward graph: ${spec.output} does not depend on ${spec.input}`);
@@ -210,6 +212,7 @@ export function buildBackwardModel(bytes: Uint8Array, spec: BackwardSpec, shapes
       rule: spec.rule,
       conv: spec.conv ?? 'auto',
       forward: forward[fwdIndex.get(i)!],
+      opset: version,
       depends: (v) => dep.has(v),
       shape,
       constant,
@@ -232,8 +235,6 @@ export function buildBackwardModel(bytes: Uint8Array, spec: BackwardSpec, shapes
   graph.output = [BACKWARD_IO.grad, spec.output, ...capture].map(floatInfo) as typeof graph.output;
   graph.valueInfo = [];
   // ScatterElements' reduction needs opset 16 (the ops used here do not change from 13 to 17).
-  const def = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
-  const version = Number(def?.version ?? 0);
   if (!def || version < 13) throw new UnsupportedOpError(`opset ${version}`, 'model', 'backward graphs need opset >= 13');
   if (version < 16) def.version = 17;
   return encodeModel(model);

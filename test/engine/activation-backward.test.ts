@@ -1,0 +1,176 @@
+/**
+ * The Sigmoid and Softmax backward rules of the ONNX Runtime backward graphs (ort/backward-rules.ts):
+ * - on small random nets (Conv 3x3 -> Sigmoid / Softmax over channels / Softmax over the last axis
+ *   -> Conv 1x1, and Flatten -> Gemm -> Softmax(axis=1) -> MatMul), the generated gradient equals
+ *   central finite differences of the same net written here in float64, at inputs where the units
+ *   are not saturated, under all three rules (these nets have no rectifier, so the rules agree);
+ * - Softmax of an opset < 13 graph (softmax of the input coerced to 2-D) is refused by the rule;
+ * - the built-in faceres: its `gender` (Sigmoid) and `age` (Softmax) probes now get ORT backward
+ *   graphs, equal to TfGraph + tf.grad under all three rules.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GraphBuilder } from '../../src/engine/onnx/builder.ts';
+import { buildBackwardModel, UnsupportedOpError } from '../../src/engine/ort/backward.ts';
+import { RELU_RULES } from '../../src/engine/tfjs/relu-rules.ts';
+import { findProbe } from '../../src/models/face-model.ts';
+import { centralDiff, testModel, vjp } from './backward-helpers.ts';
+import { conv3x3, mulberry32, randn, relErr } from './helpers.ts';
+
+const TOL = 1e-4;
+
+/** softmax in place over `axis` of a tensor of shape `dims` (float64). */
+function softmax64(v: Float64Array, dims: number[], axis: number): Float64Array {
+  const n = dims[axis];
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = v.length / (n * inner);
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      const at = (k: number) => (o * n + k) * inner + i;
+      let max = -Infinity;
+      for (let k = 0; k < n; k++) max = Math.max(max, v[at(k)]);
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += v[at(k)] = Math.exp(v[at(k)] - max);
+      for (let k = 0; k < n; k++) v[at(k)] /= sum;
+    }
+  return v;
+}
+
+/** A test net: its ONNX graph, probe shape (no batch) and float64 forward (activations, z) of one image. */
+interface Net {
+  name: string;
+  onnx: Uint8Array;
+  zShape: number[];
+  forward64(x: ArrayLike<number>): { act: Float64Array; z: Float64Array };
+  /** Whether every activation is away from saturation (so the check exercises the derivative). */
+  unsaturated(act: Float64Array): boolean;
+}
+
+const C = 3, H = 5, W = 5, M = 4, O = 2;
+const rng = mulberry32(11);
+const w1 = randn(rng, M * C * 9, 0.2);
+const b1 = randn(rng, M, 0.3);
+const w2 = randn(rng, O * M);
+const b2 = randn(rng, O, 0.5);
+
+const sigmoidOk = (a: Float64Array) => a.every((y) => y > 0.02 && y < 0.98);
+const softmaxOk = (a: Float64Array) => a.every((y) => y > 1e-3 && y < 0.98);
+
+/** x -> Conv 3x3 -> `act` -> Conv 1x1 -> z (N x O x H x W). */
+function convNet(name: string, act: 'Sigmoid' | 'Softmax', axis?: number): Net {
+  const b = new GraphBuilder(name);
+  const x = b.input('x', ['N', C, H, W]);
+  const pre = b.node('Conv', [x, b.weight('w1', [M, C, 3, 3], w1), b.weight('b1', [M], b1)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  const y = b.node(act, [pre], axis === undefined ? {} : { axis });
+  b.node('Conv', [y, b.weight('w2', [O, M, 1, 1], w2), b.weight('b2', [O], b2)], { kernel_shape: [1, 1] }, 'z');
+  b.output('z', ['N', O, H, W]);
+  return {
+    name,
+    onnx: b.build(17),
+    zShape: [O, H, W],
+    forward64(xv) {
+      const a = conv3x3(xv, C, M, H, W, w1, b1);
+      // ONNX axes of N x M x H x W -> axes of the image's M x H x W; the default is the last.
+      if (act === 'Sigmoid') a.forEach((p, k) => (a[k] = 1 / (1 + Math.exp(-p))));
+      else softmax64(a, [M, H, W], (axis ?? -1) < 0 ? 2 : axis! - 1);
+      const z = new Float64Array(O * H * W);
+      for (let o = 0; o < O; o++)
+        for (let p = 0; p < H * W; p++) {
+          let s = b2[o];
+          for (let m = 0; m < M; m++) s += w2[o * M + m] * a[m * H * W + p];
+          z[o * H * W + p] = s;
+        }
+      return { act: a, z };
+    },
+    unsaturated: act === 'Sigmoid' ? sigmoidOk : softmaxOk,
+  };
+}
+
+/** x -> Flatten -> Gemm (K outputs) -> Softmax(axis=1) -> MatMul V (K x O) -> z (N x O). */
+function fcNet(): Net {
+  const D = C * H * W, K = 6;
+  const r = mulberry32(12);
+  const wf = randn(r, K * D, 0.15);
+  const bf = randn(r, K, 0.3);
+  const v = randn(r, K * O);
+  const b = new GraphBuilder('gemm-softmax');
+  const x = b.input('x', ['N', C, H, W]);
+  const logits = b.node('Gemm', [b.node('Flatten', [x], { axis: 1 }), b.weight('wf', [K, D], wf), b.weight('bf', [K], bf)], { transB: 1 });
+  b.node('MatMul', [b.node('Softmax', [logits], { axis: 1 }), b.weight('v', [K, O], v)], {}, 'z');
+  b.output('z', ['N', O]);
+  return {
+    name: 'gemm-softmax',
+    onnx: b.build(17),
+    zShape: [O],
+    forward64(xv) {
+      const a = new Float64Array(K);
+      for (let k = 0; k < K; k++) {
+        let s = bf[k];
+        for (let d = 0; d < D; d++) s += wf[k * D + d] * xv[d];
+        a[k] = s;
+      }
+      softmax64(a, [K], 0);
+      const z = new Float64Array(O);
+      for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) z[o] += a[k] * v[k * O + o];
+      return { act: a, z };
+    },
+    unsaturated: softmaxOk,
+  };
+}
+
+const NETS: Net[] = [convNet('conv-sigmoid', 'Sigmoid'), convNet('conv-softmax-channels', 'Softmax', 1), convNet('conv-softmax-last', 'Softmax'), fcNet()];
+
+for (const net of NETS) {
+  test(`${net.name}: ORT gradient = float64 finite differences under all three rules (units not saturated)`, async () => {
+    const batch = 2;
+    const per = C * H * W;
+    const zn = net.zShape.reduce((a, b) => a * b, 1);
+    const input = randn(mulberry32(21), batch * per);
+    const mask = randn(mulberry32(22), batch * zn);
+    const model = testModel(net.name, net.onnx, H, W, net.zShape);
+    for (const rule of RELU_RULES) {
+      const r = await vjp(model, rule, input, batch, mask);
+      for (let n = 0; n < batch; n++) {
+        const x = input.subarray(n * per, (n + 1) * per);
+        const m = mask.subarray(n * zn, (n + 1) * zn);
+        const { act, z } = net.forward64(x);
+        assert.ok(relErr(r.value.subarray(n * zn, (n + 1) * zn), z) < 1e-5, `${rule} image ${n}: ORT forward = float64 forward`);
+        assert.ok(net.unsaturated(act), `image ${n}: saturated units (range ${Math.min(...act)}..${Math.max(...act)})`);
+        const fd = centralDiff((v) => net.forward64(v).z.reduce((s, zi, k) => s + m[k] * zi, 0), x);
+        const e = relErr(r.grad.subarray(n * per, (n + 1) * per), fd);
+        assert.ok(e < TOL && fd.some((g) => Math.abs(g) > 1e-3), `${rule} image ${n}: relative error ${e.toExponential(2)} against finite differences`);
+      }
+    }
+  });
+}
+
+test('Softmax of an opset < 13 graph (coerced to 2-D) is refused by its rule; the same graph at opset 13 builds', () => {
+  const b = new GraphBuilder('softmax-old');
+  b.node('Softmax', [b.input('x', ['N', 3, 2, 2])], { axis: 1 }, 'z');
+  b.output('z', ['N', 3, 2, 2]);
+  const spec = { input: 'x', output: 'z', rule: 'gradient', upstream: 'mask' } as const;
+  const shapes = new Map([['z', [1, 3, 2, 2]]]);
+  assert.throws(
+    () => buildBackwardModel(b.build(11), spec, shapes),
+    (e: unknown) => e instanceof UnsupportedOpError && e.op === 'Softmax' && /opset 11/.test(e.message),
+  );
+  assert.ok(buildBackwardModel(b.build(13), spec, shapes).length > 0);
+});
+
+test('faceres: the gender (Sigmoid) and age (Softmax) probes get ORT backward graphs, = TfGraph under all three rules', async () => {
+  const { loadModel } = await import('../../src/models/registry.ts');
+  const m = await loadModel('faceres');
+  const input = randn(mulberry32(3), 3 * 224 * 224, 40); // pixel values minus the mean colour
+  for (const name of ['gender', 'age']) {
+    const probe = findProbe(m, name);
+    const mask = randn(mulberry32(4), probe.shape.reduce((a, b) => a * b, 1));
+    for (const rule of RELU_RULES) {
+      const o = await vjp(m, rule, input, 1, mask, probe.tensor); // asserts the ORT engine (no fallback)
+      const t = await vjp(m, rule, input, 1, mask, probe.tensor, 'tfjs');
+      assert.ok(relErr(o.value, t.value) < TOL, `${name} ${rule}: probe values`);
+      assert.ok(o.value.every((y) => y > 1e-3 && y < 0.99), `${name}: the head is not saturated at this input`);
+      const e = relErr(o.grad, t.grad);
+      assert.ok(e < TOL && t.grad.some((v) => v !== 0), `${name} ${rule}: ORT vs TfGraph gradient, relative error ${e.toExponential(2)}`);
+    }
+  }
+});
