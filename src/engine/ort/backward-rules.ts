@@ -11,7 +11,7 @@
  * ScatterElements(add) (overlapping windows: a cell that wins two windows gets both gradients);
  * ORT's MaxPool picks the first maximum of a window in row-major order, as TfGraph's MaxPoolGrad
  * does. Rectifiers (and Clip, see `clip`) follow tfjs/relu-rules.ts; every other op (the linear
- * ones, Mul / Div, and the smooth activations Sigmoid / Softmax) uses its true local derivative
+ * ones, Mul / Div, Sqrt, and the smooth activations Sigmoid / Softmax) uses its true local derivative
  * under all three rules, as TfGraph's tf.grad does.
  */
 import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from '../onnx/proto.js';
@@ -184,6 +184,9 @@ const softmax: BackwardRule = (cx) => {
   cx.addGrad(x, g.one('Mul', [y, g.one('Sub', [gy, dot])]));
 };
 
+/** Sqrt backward: dx = dy / (2 y), with y read from the output (true derivative under all three rules). */
+const sqrt: BackwardRule = ({ g, x, out: y, gy, addGrad }) => addGrad(x, g.one('Div', [gy, g.one('Add', [y, y])]));
+
 const passThrough: BackwardRule = (cx) => cx.addGrad(cx.x, cx.gy);
 
 const reshapeBack: BackwardRule = ({ g, x, gy, addGrad }) => addGrad(x, g.one('Reshape', [gy, g.one('Shape', [x])]));
@@ -294,10 +297,14 @@ const mul: BackwardRule = (cx) => {
   if (cx.depends(ins[1])) cx.addGrad(ins[1], unbroadcast(g, g.one('Mul', [gy, ins[0]]), cx.shape(ins[1]), ys));
 };
 
+/** y = a / b: da = dy / b, db = -dy * a / b^2 = -dy * y / b (y read from the output). */
 const div: BackwardRule = (cx) => {
-  const { g, ins, x, out, gy } = cx;
-  if (cx.depends(ins[1])) throw cx.unsupported('input-dependent divisor');
-  cx.addGrad(x, unbroadcast(g, g.one('Div', [gy, ins[1]]), cx.shape(x), cx.shape(out)));
+  const { g, ins, out: y, gy } = cx;
+  const [a, b] = ins;
+  const ys = cx.shape(y);
+  const gyb = g.one('Div', [gy, b]);
+  if (cx.depends(a)) cx.addGrad(a, unbroadcast(g, gyb, cx.shape(a), ys));
+  if (cx.depends(b)) cx.addGrad(b, unbroadcast(g, g.one('Neg', [g.one('Mul', [gyb, y])]), cx.shape(b), ys));
 };
 
 const batchNormalization: BackwardRule = (cx) => {
@@ -372,6 +379,7 @@ export const BACKWARD_RULES: Readonly<Record<string, BackwardRule>> = {
   Clip: clip,
   Sigmoid: sigmoid,
   Softmax: softmax,
+  Sqrt: sqrt,
   Identity: passThrough,
   Dropout: passThrough,
   Flatten: reshapeBack,
