@@ -197,7 +197,7 @@ test('Softmax of an opset < 13 graph (coerced to 2-D) is refused by its rule; th
 async function ortEqualsTfGraph(m: FaceModel, probe: string, input: Float32Array): Promise<Float32Array> {
   const p = findProbe(m, probe);
   const mask = randn(mulberry32(4), p.shape.reduce((a, b) => a * b, 1));
-  let value = new Float32Array();
+  let value: Float32Array = new Float32Array();
   for (const rule of RELU_RULES) {
     const o = await vjp(m, rule, input, 1, mask, p.tensor); // asserts the ORT engine (no fallback)
     const t = await vjp(m, rule, input, 1, mask, p.tensor, 'tfjs');
