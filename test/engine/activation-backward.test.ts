@@ -17,7 +17,7 @@ import { RELU_RULES } from '../../src/engine/tfjs/relu-rules.ts';
 import { findProbe, type FaceModel } from '../../src/models/face-model.ts';
 import { mobilefacenetPath } from '../../src/models/tfjs-graph/mobilefacenet.ts';
 import { centralDiff, testModel, vjp } from './backward-helpers.ts';
-import { conv3x3, mulberry32, randn, relErr } from './helpers.ts';
+import { conv1x1, conv3x3, mulberry32, randn, relErr } from './helpers.ts';
 
 const TOL = 1e-4;
 
@@ -76,14 +76,7 @@ function convNet(name: string, emit: (b: GraphBuilder, pre: string) => string, a
     forward64(xv) {
       const a = conv3x3(xv, C, M, H, W, w1, b1);
       const act = act64(a);
-      const z = new Float64Array(O * H * W);
-      for (let o = 0; o < O; o++)
-        for (let p = 0; p < H * W; p++) {
-          let s = b2[o];
-          for (let m = 0; m < M; m++) s += w2[o * M + m] * a[m * H * W + p];
-          z[o * H * W + p] = s;
-        }
-      return { act, z };
+      return { act, z: conv1x1(a, M, O, H * W, w2, b2) };
     },
     unsaturated,
   };

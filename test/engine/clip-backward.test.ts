@@ -18,7 +18,7 @@ import { BACKWARD_RULES, type BackwardContext } from '../../src/engine/ort/backw
 import type { ReluRule } from '../../src/engine/tfjs/relu-rules.ts';
 import { findProbe, type FaceModel } from '../../src/models/face-model.ts';
 import { centralDiff, testModel, vjp } from './backward-helpers.ts';
-import { conv3x3, mulberry32, randn, relErr } from './helpers.ts';
+import { conv1x1, conv3x3, mulberry32, randn, relErr } from './helpers.ts';
 
 // ---- finite differences on Conv 3x3 -> Clip -> Conv 1x1 -------------------------------------
 
@@ -53,14 +53,7 @@ function clipNet(form: ClipForm): Uint8Array {
 /** The net in float64: pre-activations and z for one image (C x H x W). */
 function forward64(x: ArrayLike<number>, lo: number, hi: number): { pre: Float64Array; z: Float64Array } {
   const pre = conv3x3(x, C, M, H, W, w1, b1);
-  const z = new Float64Array(O * H * W);
-  for (let o = 0; o < O; o++)
-    for (let p = 0; p < H * W; p++) {
-      let s = b2[o];
-      for (let m = 0; m < M; m++) s += w2[o * M + m] * Math.min(Math.max(pre[m * H * W + p], lo), hi);
-      z[o * H * W + p] = s;
-    }
-  return { pre, z };
+  return { pre, z: conv1x1(pre.map((p) => Math.min(Math.max(p, lo), hi)), M, O, H * W, w2, b2) };
 }
 
 /** Central differences of sum(mask * z) with respect to each input value (float64). */

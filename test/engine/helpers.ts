@@ -46,3 +46,15 @@ export function conv3x3(x: ArrayLike<number>, cin: number, cout: number, h: numb
       }
   return y;
 }
+
+/** Plain-loop reference of a 1x1 convolution on one image (cin x hw -> cout x hw; weights cout x cin), in float64. */
+export function conv1x1(x: ArrayLike<number>, cin: number, cout: number, hw: number, weights: ArrayLike<number>, bias: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(cout * hw);
+  for (let o = 0; o < cout; o++)
+    for (let p = 0; p < hw; p++) {
+      let s = bias[o];
+      for (let c = 0; c < cin; c++) s += weights[o * cin + c] * x[c * hw + p];
+      y[o * hw + p] = s;
+    }
+  return y;
+}
