@@ -19,8 +19,8 @@ import { buildBackwardModel, UnsupportedOpError } from '../../src/engine/ort/bac
 import { RELU_RULES } from '../../src/engine/tfjs/relu-rules.ts';
 import { findProbe, type FaceModel } from '../../src/models/face-model.ts';
 import { mobilefacenetPath } from '../../src/models/tfjs-graph/mobilefacenet.ts';
-import { centralDiff, testModel, vjp } from './backward-helpers.ts';
-import { conv1x1, conv3x3, mulberry32, randn, relErr } from './helpers.ts';
+import { assertFiniteDiffGradient, convOpNet, vjp, type FdNet } from './backward-helpers.ts';
+import { mulberry32, randn, relErr } from './helpers.ts';
 
 const TOL = 1e-4;
 
@@ -41,59 +41,24 @@ function softmax64(v: Float64Array, dims: number[], axis: number): Float64Array 
   return v;
 }
 
-/** A test net: its ONNX graph, probe shape (no batch) and float64 forward (activations, z) of one image. */
-interface Net {
-  name: string;
-  onnx: Uint8Array;
-  zShape: number[];
-  forward64(x: ArrayLike<number>): { act: Float64Array; z: Float64Array };
-  /** Whether every activation is away from saturation (so the check exercises the derivative). */
-  unsaturated(act: Float64Array): boolean;
-}
-
 const C = 3, H = 5, W = 5, M = 4, O = 2;
 const rng = mulberry32(11);
-const w1 = randn(rng, M * C * 9, 0.2);
-const b1 = randn(rng, M, 0.3);
-const w2 = randn(rng, O * M);
-const b2 = randn(rng, O, 0.5);
+const WEIGHTS = { C, H, W, M, O, w1: randn(rng, M * C * 9, 0.2), b1: randn(rng, M, 0.3), w2: randn(rng, O * M), b2: randn(rng, O, 0.5) };
 
-const sigmoidOk = (a: Float64Array) => a.every((y) => y > 0.02 && y < 0.98);
-const softmaxOk = (a: Float64Array) => a.every((y) => y > 1e-3 && y < 0.98);
+/** FdNet.problem from a test that every activation is away from saturation. */
+const saturation = (ok: (a: Float64Array) => boolean) => (a: Float64Array) => (ok(a) ? undefined : `saturated units (range ${Math.min(...a)}..${Math.max(...a)})`);
+const sigmoidOk = saturation((a) => a.every((y) => y > 0.02 && y < 0.98));
+const softmaxOk = saturation((a) => a.every((y) => y > 1e-3 && y < 0.98));
 
-/**
- * x -> Conv 3x3 -> (the op under test, emitted by `emit`) -> Conv 1x1 -> z (N x O x H x W); `act64`
- * applies the op in place to one image's M x H x W pre-activations (float64) and returns the
- * values `unsaturated` checks.
- */
-function convNet(name: string, emit: (b: GraphBuilder, pre: string) => string, act64: (a: Float64Array) => Float64Array, unsaturated: Net['unsaturated']): Net {
-  const b = new GraphBuilder(name);
-  const x = b.input('x', ['N', C, H, W]);
-  const pre = b.node('Conv', [x, b.weight('w1', [M, C, 3, 3], w1), b.weight('b1', [M], b1)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-  b.node('Conv', [emit(b, pre), b.weight('w2', [O, M, 1, 1], w2), b.weight('b2', [O], b2)], { kernel_shape: [1, 1] }, 'z');
-  b.output('z', ['N', O, H, W]);
-  return {
-    name,
-    onnx: b.build(17),
-    zShape: [O, H, W],
-    forward64(xv) {
-      const a = conv3x3(xv, C, M, H, W, w1, b1);
-      const act = act64(a);
-      return { act, z: conv1x1(a, M, O, H * W, w2, b2) };
-    },
-    unsaturated,
-  };
-}
-
-const sigmoidNet = convNet('conv-sigmoid', (b, pre) => b.node('Sigmoid', [pre]), (a) => {
+const sigmoidNet = convOpNet('conv-sigmoid', WEIGHTS, (b, pre) => b.node('Sigmoid', [pre]), (a) => {
   a.forEach((p, k) => (a[k] = 1 / (1 + Math.exp(-p))));
   return a;
 }, sigmoidOk);
 
 /** Softmax over the channels (axis 1) or, with no axis attribute, over the last axis (W) of N x M x H x W. */
-function softmaxNet(axis: 1 | undefined): Net {
+function softmaxNet(axis: 1 | undefined): FdNet {
   const imageAxis = axis === 1 ? 0 : 2; // the axis in one image's M x H x W
-  return convNet(`conv-softmax-${axis === 1 ? 'channels' : 'last'}`, (b, pre) => b.node('Softmax', [pre], axis === undefined ? {} : { axis }), (a) => softmax64(a, [M, H, W], imageAxis), softmaxOk);
+  return convOpNet(`conv-softmax-${axis === 1 ? 'channels' : 'last'}`, WEIGHTS, (b, pre) => b.node('Softmax', [pre], axis === undefined ? {} : { axis }), (a) => softmax64(a, [M, H, W], imageAxis), softmaxOk);
 }
 
 /**
@@ -101,7 +66,7 @@ function softmaxNet(axis: 1 | undefined): Net {
  * depend on the input, the divisor broadcast) or as mobilefacenet writes it, pre * Div(1, Sqrt(s)).
  * The checked values are the norms (away from 0, where Sqrt's derivative blows up).
  */
-function l2Net(form: 'div' | 'rsqrt'): Net {
+function l2Net(form: 'div' | 'rsqrt'): FdNet {
   const emit = (b: GraphBuilder, pre: string) => {
     const norm = b.node('Sqrt', [b.node('ReduceSum', [b.node('Mul', [pre, pre]), b.int64('axes', [1])], { keepdims: 1 })]);
     return form === 'div' ? b.node('Div', [pre, norm]) : b.node('Mul', [pre, b.node('Div', [b.weight('one', [], new Float32Array([1])), norm])]);
@@ -115,11 +80,11 @@ function l2Net(form: 'div' | 'rsqrt'): Net {
     }
     return norms;
   };
-  return convNet(`conv-l2norm-${form}`, emit, act64, (n) => n.every((v) => v > 0.1));
+  return convOpNet(`conv-l2norm-${form}`, WEIGHTS, emit, act64, (n) => (n.every((v) => v > 0.1) ? undefined : `a norm of ${Math.min(...n)}`));
 }
 
 /** x -> Flatten -> Gemm (K outputs) -> Softmax(axis=1) -> MatMul V (K x O) -> z (N x O). */
-function fcNet(): Net {
+function fcNet(): FdNet {
   const D = C * H * W, K = 6;
   const r = mulberry32(12);
   const wf = randn(r, K * D, 0.15);
@@ -133,6 +98,7 @@ function fcNet(): Net {
   return {
     name: 'gemm-softmax',
     onnx: b.build(17),
+    inShape: [C, H, W],
     zShape: [O],
     forward64(xv) {
       const a = new Float64Array(K);
@@ -146,33 +112,17 @@ function fcNet(): Net {
       for (let o = 0; o < O; o++) for (let k = 0; k < K; k++) z[o] += a[k] * v[k * O + o];
       return { act: a, z };
     },
-    unsaturated: softmaxOk,
+    problem: softmaxOk,
   };
 }
 
-const NETS: Net[] = [sigmoidNet, softmaxNet(1), softmaxNet(undefined), fcNet(), l2Net('div'), l2Net('rsqrt')];
+const NETS: FdNet[] = [sigmoidNet, softmaxNet(1), softmaxNet(undefined), fcNet(), l2Net('div'), l2Net('rsqrt')];
 
 for (const net of NETS) {
   test(`${net.name}: ORT gradient = float64 finite differences under all three rules (units not saturated)`, async () => {
     const batch = 2;
-    const per = C * H * W;
     const zn = net.zShape.reduce((a, b) => a * b, 1);
-    const input = randn(mulberry32(21), batch * per);
-    const mask = randn(mulberry32(22), batch * zn);
-    const model = testModel(net.name, net.onnx, H, W, net.zShape);
-    for (const rule of RELU_RULES) {
-      const r = await vjp(model, rule, input, batch, mask);
-      for (let n = 0; n < batch; n++) {
-        const x = input.subarray(n * per, (n + 1) * per);
-        const m = mask.subarray(n * zn, (n + 1) * zn);
-        const { act, z } = net.forward64(x);
-        assert.ok(relErr(r.value.subarray(n * zn, (n + 1) * zn), z) < 1e-5, `${rule} image ${n}: ORT forward = float64 forward`);
-        assert.ok(net.unsaturated(act), `image ${n}: saturated units (range ${Math.min(...act)}..${Math.max(...act)})`);
-        const fd = centralDiff((v) => net.forward64(v).z.reduce((s, zi, k) => s + m[k] * zi, 0), x);
-        const e = relErr(r.grad.subarray(n * per, (n + 1) * per), fd);
-        assert.ok(e < TOL && fd.some((g) => Math.abs(g) > 1e-3), `${rule} image ${n}: relative error ${e.toExponential(2)} against finite differences`);
-      }
-    }
+    await assertFiniteDiffGradient(net, randn(mulberry32(21), batch * C * H * W), randn(mulberry32(22), batch * zn), batch, TOL);
   });
 }
 

@@ -50,6 +50,11 @@ export class Gen {
     return name;
   }
 
+  /** A float32 scalar initializer. */
+  scalar(v: number, p = 'const'): string {
+    return this.floats([], new Float32Array([v]), p);
+  }
+
   ints(values: number[], dims = [values.length]): string {
     const name = this.fresh('i64');
     const buf = new BigInt64Array(values.map((v) => BigInt(v)));
@@ -58,7 +63,7 @@ export class Gen {
   }
 
   get zero(): string {
-    this.zeroName ??= this.floats([], new Float32Array([0]), 'zero');
+    this.zeroName ??= this.scalar(0, 'zero');
     return this.zeroName;
   }
 }

@@ -11,8 +11,9 @@
  * ScatterElements(add) (overlapping windows: a cell that wins two windows gets both gradients);
  * ORT's MaxPool picks the first maximum of a window in row-major order, as TfGraph's MaxPoolGrad
  * does. Rectifiers (and Clip, see `clip`) follow tfjs/relu-rules.ts; every other op (the linear
- * ones, Mul / Div, Sqrt, and the smooth activations Sigmoid / Softmax) uses its true local derivative
- * under all three rules, as TfGraph's tf.grad does.
+ * ones, Mul / Div, the smooth activations Sigmoid / Softmax / Sqrt, and the element-wise units
+ * Tanh ... Reciprocal, see `chain`) uses its true local derivative under all three rules, as
+ * TfGraph's tf.grad does.
  */
 import { attrFloat, attrInt, attrInts, attrString, resolvePads, tensorValues, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import type { Gen, UnsupportedOpError } from './backward-gen.js';
@@ -96,8 +97,8 @@ function rectifier(cx: BackwardContext, m: string, slope: number | string | unde
   const { g, gy: gv, rule } = cx;
   const pos = g.one('Greater', [m, g.zero]);
   const deriv = (): string => {
-    const s = typeof slope === 'number' ? g.floats([], new Float32Array([slope])) : slope!;
-    return g.one('Where', [pos, g.floats([], new Float32Array([1])), s]);
+    const s = typeof slope === 'number' ? g.scalar(slope) : slope!;
+    return g.one('Where', [pos, g.scalar(1), s]);
   };
   if (rule === 'gradient') return slope === undefined ? g.one('Where', [pos, gv, g.zero]) : g.one('Mul', [gv, deriv()]);
   if (rule === 'deconv') {
@@ -109,6 +110,16 @@ function rectifier(cx: BackwardContext, m: string, slope: number | string | unde
   return slope === undefined ? g.one('Where', [pos, r, g.zero]) : g.one('Mul', [r, deriv()]);
 }
 
+/** The value of input `v` (called `name` in errors), which must be a constant scalar (one element). */
+function constantScalar(cx: BackwardContext, v: string, name: string): number {
+  if (cx.depends(v)) throw cx.unsupported(`input-dependent ${name}`);
+  const t = cx.constant(v);
+  if (!t) throw cx.unsupported(`${name} not constant`);
+  const vals = tensorValues(t);
+  if (vals.length !== 1) throw cx.unsupported(`${name} is not a scalar`);
+  return Number(vals[0]);
+}
+
 /**
  * Clip's constant bounds: inputs 1 and 2 (opset >= 11) or the attributes min / max (older opsets).
  * undefined = unbounded: absent, an empty input name, or an infinite value (the TF.js converter
@@ -117,15 +128,7 @@ function rectifier(cx: BackwardContext, m: string, slope: number | string | unde
 function clipBounds(cx: BackwardContext): { lo?: number; hi?: number } {
   const bound = (k: 1 | 2, name: 'min' | 'max'): number | undefined => {
     const v = cx.ins[k];
-    let b: number | undefined;
-    if (v) {
-      if (cx.depends(v)) throw cx.unsupported(`input-dependent ${name}`);
-      const t = cx.constant(v);
-      if (!t) throw cx.unsupported(`${name} not constant`);
-      const vals = tensorValues(t);
-      if (vals.length !== 1) throw cx.unsupported(`${name} is not a scalar`);
-      b = Number(vals[0]);
-    } else b = attrFloat(cx.node, name);
+    const b = v ? constantScalar(cx, v, name) : attrFloat(cx.node, name);
     return b !== undefined && Number.isFinite(b) ? b : undefined;
   };
   return { lo: bound(1, 'min'), hi: bound(2, 'max') };
@@ -148,11 +151,10 @@ function clipBounds(cx: BackwardContext): { lo?: number; hi?: number } {
 const clip: BackwardRule = (cx) => {
   const { g, out, gy, rule } = cx;
   const { lo, hi } = clipBounds(cx);
-  const scalar = (v: number) => g.floats([], new Float32Array([v]), 'clipbound');
   const signal = rule !== 'gradient' && lo !== undefined ? g.one('Relu', [gy]) : gy;
   const conds: string[] = [];
-  if (lo !== undefined) conds.push(g.one('Greater', [out, scalar(lo)]));
-  if (hi !== undefined) conds.push(g.one('Less', [out, scalar(hi)]));
+  if (lo !== undefined) conds.push(g.one('Greater', [out, g.scalar(lo, 'clipbound')]));
+  if (hi !== undefined) conds.push(g.one('Less', [out, g.scalar(hi, 'clipbound')]));
   if (rule === 'deconv' || conds.length === 0) {
     cx.addGrad(cx.x, signal);
     return;
@@ -166,7 +168,7 @@ const clip: BackwardRule = (cx) => {
  * local derivative under all three rules ('deconv' and 'guided' change rectifiers only).
  */
 const sigmoid: BackwardRule = ({ g, x, out: y, gy, addGrad }) => {
-  const oneMinusY = g.one('Sub', [g.floats([], new Float32Array([1]), 'one'), y]);
+  const oneMinusY = g.one('Sub', [g.scalar(1, 'one'), y]);
   addGrad(x, g.one('Mul', [gy, g.one('Mul', [y, oneMinusY])]));
 };
 
@@ -186,6 +188,74 @@ const softmax: BackwardRule = (cx) => {
 
 /** Sqrt backward: dx = dy / (2 y), with y read from the output (true derivative under all three rules). */
 const sqrt: BackwardRule = ({ g, x, out: y, gy, addGrad }) => addGrad(x, g.one('Div', [gy, g.one('Add', [y, y])]));
+
+/*
+ * The other element-wise units (Tanh, Exp, Log, Neg, Abs, Softplus, HardSigmoid, HardSwish, Pow
+ * with a constant exponent, Erf, Reciprocal), as found in MobileNetV3 / EfficientNet / GhostNet /
+ * ViT exports: like Sigmoid and Sqrt above, each uses its true local derivative under all three
+ * rules ('deconv' and 'guided' change rectifiers only). The derivative is read from the output y
+ * where that is exact and cheaper (Tanh, Exp, HardSigmoid, Reciprocal), else from the input x.
+ * At a kink the strict convention of the ReLU and Clip rules holds: Abs passes 0 at x == 0 (the
+ * derivative of Sign), and a hard-sigmoid gate counts as saturated at its breakpoints (slope 0
+ * there), so HardSigmoid passes 0 and HardSwish passes 0 at x == -3 and dy at x == 3.
+ */
+
+/** dx = dy * f', with `deriv` emitting the local derivative f' of a unary element-wise op. */
+const chain =
+  (deriv: (cx: BackwardContext) => string): BackwardRule =>
+  (cx) =>
+    cx.addGrad(cx.x, cx.g.one('Mul', [cx.gy, deriv(cx)]));
+
+/** The slope of a hard-sigmoid gate h = max(0, min(1, alpha x + beta)): alpha strictly inside 0 < h < 1, else 0. */
+function hardGateSlope(g: Gen, h: string, alpha: number): string {
+  const inside = g.one('And', [g.one('Greater', [h, g.zero]), g.one('Less', [h, g.scalar(1, 'one')])]);
+  return g.one('Where', [inside, g.scalar(alpha, 'alpha'), g.zero]);
+}
+
+/** Tanh: dx = dy (1 - y^2). */
+const tanh = chain(({ g, out: y }) => g.one('Sub', [g.scalar(1, 'one'), g.one('Mul', [y, y])]));
+
+/** Exp: dx = dy y. */
+const exp = chain(({ out: y }) => y);
+
+/** Log: dx = dy / x. */
+const log: BackwardRule = ({ g, x, gy, addGrad }) => addGrad(x, g.one('Div', [gy, x]));
+
+/** Abs: dx = dy sign(x) (0 at x == 0). */
+const abs = chain(({ g, x }) => g.one('Sign', [x]));
+
+/** Softplus, y = log(1 + e^x): dx = dy sigmoid(x) (from x: 1 - e^-y loses precision for small y). */
+const softplus = chain(({ g, x }) => g.one('Sigmoid', [x]));
+
+/** HardSigmoid, y = max(0, min(1, alpha x + beta)) (alpha 0.2, beta 0.5 by default): dx = dy alpha inside 0 < y < 1. */
+const hardSigmoid = chain(({ g, node, out: y }) => hardGateSlope(g, y, attrFloat(node, 'alpha') ?? 0.2));
+
+/**
+ * HardSwish (opset 14), y = x h(x) with the hard-sigmoid gate h = HardSigmoid(x; 1/6, 1/2):
+ * dx = dy (h + x h'), i.e. 0 for x <= -3, (2x + 3) / 6 inside, 1 for x >= 3.
+ */
+const hardSwish = chain(({ g, x }) => {
+  const h = g.one('HardSigmoid', [x], { alpha: 1 / 6, beta: 0.5 });
+  return g.one('Add', [h, g.one('Mul', [x, hardGateSlope(g, h, 1 / 6)])]);
+});
+
+/**
+ * Pow(x, p) with a constant scalar exponent p: dx = dy p x^(p-1) (0 for p = 0). An exponent that
+ * depends on the input, or is not a constant scalar, is not covered.
+ */
+const pow: BackwardRule = (cx) => {
+  const { g, x, gy } = cx;
+  const p = constantScalar(cx, cx.ins[1], 'exponent');
+  if (p === 0) return cx.addGrad(x, g.one('Mul', [gy, g.zero]));
+  const power = p === 2 ? x : g.one('Pow', [x, g.scalar(p - 1, 'exponent')]);
+  cx.addGrad(x, g.one('Mul', [gy, g.one('Mul', [power, g.scalar(p, 'exponent')])]));
+};
+
+/** Erf: dx = dy 2/sqrt(pi) e^(-x^2). */
+const erf = chain(({ g, x }) => g.one('Mul', [g.one('Exp', [g.one('Neg', [g.one('Mul', [x, x])])]), g.scalar(2 / Math.sqrt(Math.PI))]));
+
+/** Reciprocal, y = 1 / x: dx = -dy y^2. */
+const reciprocal = chain(({ g, out: y }) => g.one('Neg', [g.one('Mul', [y, y])]));
 
 const passThrough: BackwardRule = (cx) => cx.addGrad(cx.x, cx.gy);
 
@@ -258,7 +328,7 @@ const averagePool: BackwardRule = (cx) => {
 
 const globalAveragePool: BackwardRule = ({ g, x, gy, shape, addGrad }) => {
   const xs = shape(x);
-  const scale = g.floats([], new Float32Array([1 / prod(xs.slice(2))]));
+  const scale = g.scalar(1 / prod(xs.slice(2)));
   addGrad(x, g.one('Mul', [g.one('Expand', [gy, g.one('Shape', [x])]), scale]));
 };
 
@@ -279,7 +349,7 @@ const reduce: BackwardRule = (cx) => {
   let gv = gy;
   if ((attrInt(n, 'keepdims') ?? 1) === 0) gv = g.one('Unsqueeze', [gv, g.ints(axes)]);
   gv = g.one('Expand', [gv, g.one('Shape', [x])]);
-  if (op === 'ReduceMean') gv = g.one('Mul', [gv, g.floats([], new Float32Array([1 / prod(axes.map((a) => xs[a]))]))]);
+  if (op === 'ReduceMean') gv = g.one('Mul', [gv, g.scalar(1 / prod(axes.map((a) => xs[a])))]);
   cx.addGrad(x, gv);
 };
 
@@ -380,6 +450,17 @@ export const BACKWARD_RULES: Readonly<Record<string, BackwardRule>> = {
   Sigmoid: sigmoid,
   Softmax: softmax,
   Sqrt: sqrt,
+  Tanh: tanh,
+  Exp: exp,
+  Log: log,
+  Neg: ({ g, x, gy, addGrad }) => addGrad(x, g.one('Neg', [gy])),
+  Abs: abs,
+  Softplus: softplus,
+  HardSigmoid: hardSigmoid,
+  HardSwish: hardSwish,
+  Pow: pow,
+  Erf: erf,
+  Reciprocal: reciprocal,
   Identity: passThrough,
   Dropout: passThrough,
   Flatten: reshapeBack,
