@@ -201,10 +201,7 @@ const sqrt: BackwardRule = ({ g, x, out: y, gy, addGrad }) => addGrad(x, g.one('
  */
 
 /** dx = dy * f', with `deriv` emitting the local derivative f' of a unary element-wise op. */
-const chain =
-  (deriv: (cx: BackwardContext) => string): BackwardRule =>
-  (cx) =>
-    cx.addGrad(cx.x, cx.g.one('Mul', [cx.gy, deriv(cx)]));
+const chain = (deriv: (cx: BackwardContext) => string): BackwardRule => (cx) => cx.addGrad(cx.x, cx.g.one('Mul', [cx.gy, deriv(cx)]));
 
 /** The slope of a hard-sigmoid gate h = max(0, min(1, alpha x + beta)): alpha strictly inside 0 < h < 1, else 0. */
 function hardGateSlope(g: Gen, h: string, alpha: number): string {
@@ -246,9 +243,8 @@ const hardSwish = chain(({ g, x }) => {
 const pow: BackwardRule = (cx) => {
   const { g, x, gy } = cx;
   const p = constantScalar(cx, cx.ins[1], 'exponent');
-  if (p === 0) return cx.addGrad(x, g.one('Mul', [gy, g.zero]));
-  const power = p === 2 ? x : g.one('Pow', [x, g.scalar(p - 1, 'exponent')]);
-  cx.addGrad(x, g.one('Mul', [gy, g.one('Mul', [power, g.scalar(p, 'exponent')])]));
+  const power = () => (p === 2 ? x : g.one('Pow', [x, g.scalar(p - 1, 'exponent')]));
+  cx.addGrad(x, g.one('Mul', [gy, p === 0 ? g.zero : g.one('Mul', [power(), g.scalar(p, 'exponent')])]));
 };
 
 /** Erf: dx = dy 2/sqrt(pi) e^(-x^2). */
