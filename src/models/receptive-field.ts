@@ -8,12 +8,10 @@
  * No library computes this for ONNX graphs in JS, hence the hand-written walk.
  */
 import type { ReceptiveField } from './face-model.js';
+import { ARITHMETIC_OPS, UNARY_ELEMENTWISE_OPS } from '../engine/onnx/op-kinds.js';
 import { attrInts, decodeModel, resolvePads, tensorValues, type NodeProto } from '../engine/onnx/proto.js';
 
-const POINTWISE = new Set([
-  'Relu', 'PRelu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'BatchNormalization', 'Mul', 'Sub', 'Div',
-  'Identity', 'Dropout', 'Elu', 'Selu', 'HardSigmoid', 'Softplus', 'Cast', 'InstanceNormalization',
-]);
+const POINTWISE = new Set([...UNARY_ELEMENTWISE_OPS, ...ARITHMETIC_OPS]);
 const MERGES = new Set(['Add', 'Sum', 'Max', 'Min', 'Concat']);
 const WINDOWED = new Set(['Conv', 'MaxPool', 'AveragePool', 'ConvTranspose']);
 

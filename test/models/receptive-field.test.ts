@@ -59,3 +59,30 @@ test('analytic receptive field equals the empirical influence region', async () 
     }
   }
 });
+
+test('element-wise activations of modern backbones keep the receptive field of the map they act on', () => {
+  // Conv -> act -> Conv 3x3/2 -> act, for each activation, against the same convs with none between.
+  const build = (act?: (g: GraphBuilder, x: string) => string): Uint8Array => {
+    const g = new GraphBuilder();
+    g.input('x', [1, 1, 16, 16]);
+    const w = (name: string) => g.weight(name, [1, 1, 3, 3], new Float32Array(9).fill(0.1));
+    let y = g.node('Conv', ['x', w('w1')], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    if (act) y = act(g, y);
+    y = g.node('Conv', [y, w('w2')], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    g.node('Identity', [act ? act(g, y) : y], {}, 'y');
+    g.output('y', [1, 1, 8, 8]);
+    return g.build();
+  };
+  const plain = receptiveFields(build(), 'x').get('y');
+  assert.deepEqual(plain, { size: 5, stride: 2, offset: 0 });
+  const scalar = (g: GraphBuilder, v: number) => g.weight(g.fresh('c'), [], new Float32Array([v]));
+  const acts: Record<string, (g: GraphBuilder, x: string) => string> = {
+    HardSwish: (g, x) => g.node('HardSwish', [x]),
+    'GELU (Div, Erf, Add, Mul)': (g, x) => g.node('Mul', [x, g.node('Add', [g.node('Erf', [g.node('Div', [x, scalar(g, Math.SQRT2)])]), scalar(g, 1)])]),
+    'Mish (Softplus, Tanh, Mul)': (g, x) => g.node('Mul', [x, g.node('Tanh', [g.node('Softplus', [x])])]),
+    'Swish (Sigmoid, Mul)': (g, x) => g.node('Mul', [x, g.node('Sigmoid', [x])]),
+    'Pow, Sqrt, Reciprocal, Abs, Neg, Exp, Log': (g, x) =>
+      ['Abs', 'Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal'].reduce((y, op) => g.node(op, [y]), g.node('Pow', [x, scalar(g, 2)])),
+  };
+  for (const [name, act] of Object.entries(acts)) assert.deepEqual(receptiveFields(build(act), 'x').get('y'), plain, name);
+});

@@ -22,6 +22,7 @@
  * (grid.ts). Tiles are twice as wide as tall, so the grid is the transpose of grid.ts'
  * default: 50 -> 5 columns x 10 rows, as in the reference figure.
  */
+import { ARITHMETIC_OPS, UNARY_ELEMENTWISE_OPS } from '../../engine/onnx/op-kinds.js';
 import { decodeModel, type NodeProto } from '../../engine/onnx/proto.js';
 import type { FaceModel, ProbeLayer, ReceptiveField } from '../../models/face-model.js';
 import { receptiveFields } from '../../models/receptive-field.js';
@@ -30,11 +31,7 @@ import { pca } from '../layout/pca.js';
 import { defaultPerplexity, tsne } from '../layout/tsne.js';
 
 /** Ops that keep the probe "the same layer" as their single data input (element-wise or reshaping). */
-const TRANSPARENT = new Set([
-  'Relu', 'PRelu', 'LeakyRelu', 'BatchNormalization', 'InstanceNormalization', 'Identity', 'Dropout', 'Cast',
-  'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Sigmoid', 'Tanh', 'Clip', 'Elu', 'Selu', 'Softplus',
-  'HardSigmoid', 'Mul', 'Add', 'Sub', 'Div',
-]);
+const TRANSPARENT = new Set([...UNARY_ELEMENTWISE_OPS, ...ARITHMETIC_OPS, 'Add', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze']);
 
 export interface LayoutInput {
   /** ONNX tensor whose window is the t-SNE feature (the graph input when nothing better exists). */
