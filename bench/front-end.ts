@@ -49,7 +49,7 @@ async function timeAlign(items: DatasetItem[], detector: AlignedFacesOptions['de
 }
 
 /** Evenly spaced `n` LFW images (sorted paths), the same every run. */
-async function lfwSample(n: number): Promise<DatasetItem[]> {
+export async function lfwSample(n: number): Promise<DatasetItem[]> {
   const all = await listImages(path.join(DATA, 'lfw', 'images'));
   const step = all.length / Math.min(n, all.length);
   return Array.from({ length: Math.min(n, all.length) }, (_, i) => all[Math.floor(i * step)]!).map((p) => ({ id: p, path: p }));

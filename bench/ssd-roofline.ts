@@ -17,13 +17,12 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { detectorGraphs } from '../src/data/detect/backend.js';
 import { padToSquareEnd, sessionOptions } from '../src/data/detect/onnx-detector.js';
-import { listImages } from '../src/data/detect/reference.js';
 import { SSD_INPUT_SIZE } from '../src/data/detect/ssd-graph.js';
 import { faceApiModelDir } from '../src/data/detector.js';
-import { DATA } from './front-end.js';
 import { decodeImage } from '../src/data/image-io.js';
 import { GraphBuilder } from '../src/engine/onnx/builder.js';
 import { attrInts, decodeModel } from '../src/engine/onnx/proto.js';
+import { DATA, lfwSample } from './front-end.js';
 
 /** MACs of every Conv in `onnx`, given that the first Conv sees a 512 x 512 map. */
 export function convMacs(onnx: Uint8Array): number {
@@ -54,12 +53,12 @@ async function meanMs(run: () => Promise<unknown>, reps: number): Promise<number
   return (performance.now() - t0) / reps;
 }
 
-/**
- * The best rate ORT reaches here on this net's own work: its most regular layers alone, five 1x1
- * convs 512 -> 512 on a 32 x 32 map, each + relu6 (they hold 43% of the SSD's MACs).
- */
 const LAYERS = 5;
 
+/**
+ * The best rate ORT reaches here on this net's own work: its most regular layers alone, LAYERS 1x1
+ * convs 512 -> 512 on a 32 x 32 map, each + relu6 (five such layers hold 43% of the SSD's MACs).
+ */
 async function peakConvGmacs(): Promise<number> {
   const [c, side] = [512, 32];
   const g = new GraphBuilder('pointwise');
@@ -84,11 +83,9 @@ export async function benchSsdRoofline(images = 20): Promise<unknown> {
   const graphs = await detectorGraphs(faceApiModelDir());
   const macs = convMacs(graphs.ssd);
   const ssd = await ort.InferenceSession.create(graphs.ssd, sessionOptions(1));
-  const all = await listImages(lfwImages);
-  const step = all.length / Math.min(images, all.length);
   const tensors: ort.Tensor[] = [];
-  for (let i = 0; i < Math.min(images, all.length); i++) {
-    const img = await decodeImage(all[Math.floor(i * step)]!);
+  for (const item of await lfwSample(images)) {
+    const img = await decodeImage(item.path);
     const side = Math.max(img.width, img.height);
     tensors.push(new ort.Tensor('uint8', padToSquareEnd(img), [1, side, side, 3]));
   }

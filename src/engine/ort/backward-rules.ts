@@ -134,6 +134,14 @@ function clipBounds(cx: BackwardContext): { lo?: number; hi?: number } {
   return { lo: bound(1, 'min'), hi: bound(2, 'max') };
 }
 
+/** Boolean mask lo < v < hi (a bound left undefined is not checked); undefined when neither bound is given. */
+function strictlyInside(g: Gen, v: string, lo: number | undefined, hi: number | undefined): string | undefined {
+  const conds: string[] = [];
+  if (lo !== undefined) conds.push(g.one('Greater', [v, lo === 0 ? g.zero : g.scalar(lo, 'bound')]));
+  if (hi !== undefined) conds.push(g.one('Less', [v, g.scalar(hi, 'bound')]));
+  return conds.length === 2 ? g.one('And', conds) : conds[0];
+}
+
 /**
  * Clip(x, lo, hi) backward (either bound may be absent). With inside = lo < x < hi (strict: at
  * x == lo or x == hi the unit counts as clipped and passes 0, as ReLU passes 0 at x == 0):
@@ -152,25 +160,18 @@ const clip: BackwardRule = (cx) => {
   const { g, out, gy, rule } = cx;
   const { lo, hi } = clipBounds(cx);
   const signal = rule !== 'gradient' && lo !== undefined ? g.one('Relu', [gy]) : gy;
-  const conds: string[] = [];
-  if (lo !== undefined) conds.push(g.one('Greater', [out, g.scalar(lo, 'clipbound')]));
-  if (hi !== undefined) conds.push(g.one('Less', [out, g.scalar(hi, 'clipbound')]));
-  if (rule === 'deconv' || conds.length === 0) {
-    cx.addGrad(cx.x, signal);
-    return;
-  }
-  const inside = conds.length === 2 ? g.one('And', conds) : conds[0];
-  cx.addGrad(cx.x, g.one('Where', [inside, signal, g.zero]));
+  const inside = rule === 'deconv' ? undefined : strictlyInside(g, out, lo, hi);
+  cx.addGrad(cx.x, inside ? g.one('Where', [inside, signal, g.zero]) : signal);
 };
+
+/** dx = dy * f', with `deriv` emitting the local derivative f' of a unary element-wise op. */
+const chain = (deriv: (cx: BackwardContext) => string): BackwardRule => (cx) => cx.addGrad(cx.x, cx.g.one('Mul', [cx.gy, deriv(cx)]));
 
 /**
  * Sigmoid backward: dx = dy * y * (1 - y), with y read from the output. A smooth unit: the true
  * local derivative under all three rules ('deconv' and 'guided' change rectifiers only).
  */
-const sigmoid: BackwardRule = ({ g, x, out: y, gy, addGrad }) => {
-  const oneMinusY = g.one('Sub', [g.scalar(1, 'one'), y]);
-  addGrad(x, g.one('Mul', [gy, g.one('Mul', [y, oneMinusY])]));
-};
+const sigmoid = chain(({ g, out: y }) => g.one('Mul', [y, g.one('Sub', [g.scalar(1, 'one'), y])]));
 
 /**
  * Softmax backward (opset >= 13: softmax along `axis`, default -1): dx = y * (dy - sum(dy * y,
@@ -200,13 +201,10 @@ const sqrt: BackwardRule = ({ g, x, out: y, gy, addGrad }) => addGrad(x, g.one('
  * there), so HardSigmoid passes 0 and HardSwish passes 0 at x == -3 and dy at x == 3.
  */
 
-/** dx = dy * f', with `deriv` emitting the local derivative f' of a unary element-wise op. */
-const chain = (deriv: (cx: BackwardContext) => string): BackwardRule => (cx) => cx.addGrad(cx.x, cx.g.one('Mul', [cx.gy, deriv(cx)]));
 
 /** The slope of a hard-sigmoid gate h = max(0, min(1, alpha x + beta)): alpha strictly inside 0 < h < 1, else 0. */
 function hardGateSlope(g: Gen, h: string, alpha: number): string {
-  const inside = g.one('And', [g.one('Greater', [h, g.zero]), g.one('Less', [h, g.scalar(1, 'one')])]);
-  return g.one('Where', [inside, g.scalar(alpha, 'alpha'), g.zero]);
+  return g.one('Where', [strictlyInside(g, h, 0, 1)!, g.scalar(alpha, 'alpha'), g.zero]);
 }
 
 /** Tanh: dx = dy (1 - y^2). */

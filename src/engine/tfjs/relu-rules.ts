@@ -48,22 +48,22 @@ function leakyDerivative(x: tf.Tensor, slope: number | tf.Tensor): tf.Tensor {
   return tf.add(pos, tf.mul(tf.sub(1, pos), slope));
 }
 
+/** `forward(x)` whose backward pass is `backward(dy, x)` instead of autodiff's (tf.customGrad). */
+function withBackward(x: tf.Tensor, forward: (v: tf.Tensor) => tf.Tensor, backward: (dy: tf.Tensor, input: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([input]);
+    return { value: forward(input), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0]) };
+  });
+  return f(x);
+}
+
 /** A rectifier (slope 0 = ReLU) with the given backward rule. */
 export function rectify(x: tf.Tensor, slope: number | tf.Tensor, rule: ReluRule): tf.Tensor {
   if (rule === 'gradient') return leakyForward(x, slope);
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const input = args[0] as tf.Tensor;
-    const save = args[1] as tf.GradSaveFunc;
-    save([input]);
-    return {
-      value: leakyForward(input, slope),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        if (rule === 'deconv') return leakyForward(dy, slope);
-        return tf.mul(tf.relu(dy), leakyDerivative(saved[0], slope));
-      },
-    };
-  });
-  return f(x);
+  return withBackward(x, (v) => leakyForward(v, slope), (dy, input) =>
+    rule === 'deconv' ? leakyForward(dy, slope) : tf.mul(tf.relu(dy), leakyDerivative(input, slope)),
+  );
 }
 
 /** clip(x, lo, hi) (a bound of +-Infinity = none) with the given backward rule (see the module comment). */
@@ -71,18 +71,9 @@ export function clipUnit(x: tf.Tensor, lo: number | tf.Tensor, hi: number | tf.T
   const forward = (v: tf.Tensor) => (typeof lo === 'number' && typeof hi === 'number' ? tf.clipByValue(v, lo, hi) : tf.minimum(tf.maximum(v, lo), hi));
   if (rule === 'gradient') return forward(x);
   const hasLower = typeof lo !== 'number' || Number.isFinite(lo);
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const input = args[0] as tf.Tensor;
-    (args[1] as tf.GradSaveFunc)([input]);
-    return {
-      value: forward(input),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const signal = hasLower ? tf.relu(dy) : dy;
-        if (rule === 'deconv') return signal;
-        const inside = tf.logicalAnd(tf.greater(saved[0], lo), tf.less(saved[0], hi));
-        return tf.mul(signal, tf.cast(inside, 'float32'));
-      },
-    };
+  return withBackward(x, forward, (dy, input) => {
+    const signal = hasLower ? tf.relu(dy) : dy;
+    if (rule === 'deconv') return signal;
+    return tf.mul(signal, tf.cast(tf.logicalAnd(tf.greater(input, lo), tf.less(input, hi)), 'float32'));
   });
-  return f(x);
 }
