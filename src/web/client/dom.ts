@@ -28,3 +28,11 @@ export function message(text: string, error = false): HTMLElement {
 export function fmt(v: number, digits = 3): string {
   return Number.isFinite(v) ? v.toFixed(digits) : String(v);
 }
+
+/** An SVG element with attributes and optional text (the SVG twin of `h`). */
+export function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}

@@ -4,17 +4,10 @@
  * images, and the navigation between neurons (prev/next, layer switcher).
  */
 import type { LayerEntry, NeuronSweepResponse } from '../../results/explorer-index.js';
-import { fmt, h, message } from './dom.js';
+import { fmt, h, message, svgEl } from './dom.js';
 import { computeButton, reportOnce, tileSlot, type TileSlot } from './ondemand.js';
 import { links } from './router.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
-function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
 
 export async function fetchNeuronSweep(layer: string, neuron: number): Promise<NeuronSweepResponse | undefined> {
   const r = await fetch(`/api/sweep/neuron/${encodeURIComponent(layer)}/${neuron}?top=12`);
@@ -28,22 +21,22 @@ export function histogramSvg(d: NeuronSweepResponse): SVGSVGElement {
   const W = 360, H = 170, L = 44, B = 40, T = 10, R = 10;
   const { lo, hi, counts } = d.histogram;
   const max = Math.max(1, ...counts);
-  const svg = s('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, id: 'histogram', role: 'img', 'aria-label': 'histogram of projection values', 'font-size': 12, 'font-family': 'sans-serif' });
+  const svg = svgEl('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, id: 'histogram', role: 'img', 'aria-label': 'histogram of projection values', 'font-size': 12, 'font-family': 'sans-serif' });
   const bw = (W - L - R) / counts.length;
   counts.forEach((c, i) => {
     const bh = ((H - T - B) * c) / max;
-    const rect = s('rect', { x: L + i * bw + 0.5, y: H - B - bh, width: Math.max(1, bw - 1), height: bh, fill: '#4e79a7' });
-    rect.append(s('title', {}, `${fmt(lo + (i * (hi - lo)) / counts.length, 2)} .. ${fmt(lo + ((i + 1) * (hi - lo)) / counts.length, 2)}: ${c} images`));
+    const rect = svgEl('rect', { x: L + i * bw + 0.5, y: H - B - bh, width: Math.max(1, bw - 1), height: bh, fill: '#4e79a7' });
+    rect.append(svgEl('title', {}, `${fmt(lo + (i * (hi - lo)) / counts.length, 2)} .. ${fmt(lo + ((i + 1) * (hi - lo)) / counts.length, 2)}: ${c} images`));
     svg.append(rect);
   });
-  svg.append(s('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#333' }));
-  svg.append(s('line', { x1: L, x2: L, y1: T, y2: H - B, stroke: '#333' }));
-  svg.append(s('text', { x: L, y: H - B + 16, 'text-anchor': 'start' }, fmt(lo, 2)));
-  svg.append(s('text', { x: W - R, y: H - B + 16, 'text-anchor': 'end' }, fmt(hi, 2)));
-  svg.append(s('text', { x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle' }, 'projection value (max over positions)'));
-  svg.append(s('text', { x: L - 6, y: T + 10, 'text-anchor': 'end' }, String(max)));
-  svg.append(s('text', { x: L - 6, y: H - B, 'text-anchor': 'end' }, '0'));
-  svg.append(s('text', { x: 12, y: (T + H - B) / 2, transform: `rotate(-90 12 ${(T + H - B) / 2})`, 'text-anchor': 'middle' }, 'images'));
+  svg.append(svgEl('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#333' }));
+  svg.append(svgEl('line', { x1: L, x2: L, y1: T, y2: H - B, stroke: '#333' }));
+  svg.append(svgEl('text', { x: L, y: H - B + 16, 'text-anchor': 'start' }, fmt(lo, 2)));
+  svg.append(svgEl('text', { x: W - R, y: H - B + 16, 'text-anchor': 'end' }, fmt(hi, 2)));
+  svg.append(svgEl('text', { x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle' }, 'projection value (max over positions)'));
+  svg.append(svgEl('text', { x: L - 6, y: T + 10, 'text-anchor': 'end' }, String(max)));
+  svg.append(svgEl('text', { x: L - 6, y: H - B, 'text-anchor': 'end' }, '0'));
+  svg.append(svgEl('text', { x: 12, y: (T + H - B) / 2, transform: `rotate(-90 12 ${(T + H - B) / 2})`, 'text-anchor': 'middle' }, 'images'));
   return svg;
 }
 

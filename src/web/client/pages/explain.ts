@@ -9,20 +9,13 @@
  */
 import { EXPLAIN_MAP_TITLES, explainPairDir, type ExplainCurve, type ExplainPairNumbers, type ExplainSummary } from '../../../results/explain.js';
 import { fetchJson, fileUrl } from '../api.js';
-import { fmt, h, message } from '../dom.js';
+import { fmt, h, message, svgEl } from '../dom.js';
 import { links } from '../router.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 const title = (m: string) => EXPLAIN_MAP_TITLES[m] ?? m;
 const short = (p: string) => p.split('/').pop()!.replace(/\.[a-z]+$/i, '');
 
-function svg(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
 
 interface Series {
   name: string;
@@ -43,33 +36,33 @@ function linePlot(xs: (string | number)[], series: Series[], opts: { title: stri
   hi += pad;
   const px = (i: number) => m.l + (xs.length === 1 ? 0.5 : i / (xs.length - 1)) * (W - m.l - m.r);
   const py = (v: number) => m.t + (1 - (v - lo) / (hi - lo)) * (H - m.t - m.b);
-  const root = svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'plot', role: 'img' }) as SVGSVGElement;
-  root.append(svg('title', {}, opts.title));
-  root.append(svg('text', { x: m.l, y: 15, 'font-size': 13, 'font-weight': 'bold' }, opts.title));
-  root.append(svg('rect', { x: m.l, y: m.t, width: W - m.l - m.r, height: H - m.t - m.b, fill: 'none', stroke: '#bbb' }));
+  const root = svgEl('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'plot', role: 'img' }) as SVGSVGElement;
+  root.append(svgEl('title', {}, opts.title));
+  root.append(svgEl('text', { x: m.l, y: 15, 'font-size': 13, 'font-weight': 'bold' }, opts.title));
+  root.append(svgEl('rect', { x: m.l, y: m.t, width: W - m.l - m.r, height: H - m.t - m.b, fill: 'none', stroke: '#bbb' }));
   for (let k = 0; k <= 4; k++) {
     const v = lo + ((hi - lo) * k) / 4;
-    root.append(svg('line', { x1: m.l - 4, x2: m.l, y1: py(v), y2: py(v), stroke: '#555' }));
-    root.append(svg('text', { x: m.l - 6, y: py(v) + 4, 'font-size': 11, 'text-anchor': 'end' }, v.toFixed(3)));
+    root.append(svgEl('line', { x1: m.l - 4, x2: m.l, y1: py(v), y2: py(v), stroke: '#555' }));
+    root.append(svgEl('text', { x: m.l - 6, y: py(v) + 4, 'font-size': 11, 'text-anchor': 'end' }, v.toFixed(3)));
   }
   const step = Math.max(1, Math.ceil(xs.length / 12));
   xs.forEach((x, i) => {
     if (i % step !== 0 && i !== xs.length - 1) return;
     const label = typeof x === 'number' ? String(Math.round(x * 100) / 100) : x;
-    root.append(svg('text', { x: px(i), y: H - m.b + 14, 'font-size': 11, 'text-anchor': 'end', transform: `rotate(-35 ${px(i)} ${H - m.b + 14})` }, label));
+    root.append(svgEl('text', { x: px(i), y: H - m.b + 14, 'font-size': 11, 'text-anchor': 'end', transform: `rotate(-35 ${px(i)} ${H - m.b + 14})` }, label));
   });
-  root.append(svg('text', { x: (m.l + W - m.r) / 2, y: H - 4, 'font-size': 12, 'text-anchor': 'middle' }, opts.xTitle));
-  root.append(svg('text', { x: 12, y: (m.t + H - m.b) / 2, 'font-size': 12, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(m.t + H - m.b) / 2})` }, opts.yTitle));
+  root.append(svgEl('text', { x: (m.l + W - m.r) / 2, y: H - 4, 'font-size': 12, 'text-anchor': 'middle' }, opts.xTitle));
+  root.append(svgEl('text', { x: 12, y: (m.t + H - m.b) / 2, 'font-size': 12, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(m.t + H - m.b) / 2})` }, opts.yTitle));
   series.forEach((s, k) => {
     const colour = s.colour ?? COLOURS[k % COLOURS.length]!;
     const pts = s.ys.map((v, i) => (typeof v === 'number' && Number.isFinite(v) ? `${px(i).toFixed(1)},${py(v).toFixed(1)}` : '')).filter((p) => p !== '');
-    root.append(svg('polyline', { points: pts.join(' '), fill: 'none', stroke: colour, 'stroke-width': 1.8, ...(s.dashed ? { 'stroke-dasharray': '5 3' } : {}) }));
+    root.append(svgEl('polyline', { points: pts.join(' '), fill: 'none', stroke: colour, 'stroke-width': 1.8, ...(s.dashed ? { 'stroke-dasharray': '5 3' } : {}) }));
     const ly = m.t + 8 + k * 16;
-    root.append(svg('line', { x1: W - m.r + 10, x2: W - m.r + 30, y1: ly, y2: ly, stroke: colour, 'stroke-width': 2, ...(s.dashed ? { 'stroke-dasharray': '5 3' } : {}) }));
-    root.append(svg('text', { x: W - m.r + 34, y: ly + 4, 'font-size': 11 }, s.name));
+    root.append(svgEl('line', { x1: W - m.r + 10, x2: W - m.r + 30, y1: ly, y2: ly, stroke: colour, 'stroke-width': 2, ...(s.dashed ? { 'stroke-dasharray': '5 3' } : {}) }));
+    root.append(svgEl('text', { x: W - m.r + 34, y: ly + 4, 'font-size': 11 }, s.name));
   });
   for (const mk of opts.marks ?? []) {
-    root.append(svg('line', { x1: px(mk.x) - 7, x2: px(mk.x) + 7, y1: py(mk.y), y2: py(mk.y), stroke: 'black', 'stroke-width': 2.5 }, mk.label));
+    root.append(svgEl('line', { x1: px(mk.x) - 7, x2: px(mk.x) + 7, y1: py(mk.y), y2: py(mk.y), stroke: 'black', 'stroke-width': 2.5 }, mk.label));
   }
   return root;
 }
